@@ -1,0 +1,123 @@
+import type { Backend, BackendName } from '../engine/backend.js';
+import { backendNamed, withBackend } from '../engine/context.js';
+import { fromValues, toBackend } from '../engine/creation.js';
+import { ArgumentError } from '../engine/errors.js';
+import { tidy } from '../engine/scope.js';
+import { normalArray } from '../engine/random.js';
+import { Tensor } from '../engine/tensor.js';
+import { mul } from './ops/arith.js';
+import { sum } from './ops/reduce.js';
+import { grad } from './transforms.js';
+
+export interface GradcheckOptions {
+  /** backend to run f on (default 'cpu': float64, where the check is tight) */
+  backend?: BackendName;
+  /** finite-difference step relative to the input scale (default: ε^(1/3) of the dtype) */
+  eps?: number;
+  atol?: number;
+  rtol?: number;
+  /** check at most this many elements per input (chosen evenly), default 256 */
+  maxElements?: number;
+  /** seed of the random cotangent used when f's output is not a scalar */
+  seed?: number;
+}
+
+export interface InputReport {
+  input: number;
+  shape: number[];
+  /** finite-difference step and the tolerances used: pass when |analytic − numeric| ≤ atol + rtol·|numeric| */
+  eps: number;
+  atol: number;
+  rtol: number;
+  maxAbsError: number;
+  maxRelError: number;
+  /** flat index of the worst element */
+  worstIndex: number;
+  analytic: number;
+  numeric: number;
+  checked: number;
+  pass: boolean;
+}
+
+export interface GradcheckReport {
+  pass: boolean;
+  backend: BackendName;
+  dtype: string;
+  /** how step and tolerances were chosen */
+  method: string;
+  inputs: InputReport[];
+}
+
+const EPS = { float64: 2.220446049250313e-16, float32: 1.1920929e-7 };
+
+/**
+ * Compares reverse-mode gradients of f with central differences, per input. A non-scalar
+ * output is contracted with a fixed random cotangent v (checking vᵀJ). Never throws on a
+ * mismatch: the report says pass or fail.
+ */
+export async function gradcheck(f: (...xs: Tensor[]) => Tensor, inputs: Tensor[], opts: GradcheckOptions = {}): Promise<GradcheckReport> {
+  if (!Array.isArray(inputs) || !inputs.every((x) => x instanceof Tensor)) {
+    throw new ArgumentError('gradcheck: inputs must be an array of tensors');
+  }
+  const backend: Backend = backendNamed(opts.backend ?? 'cpu');
+  const xs = await Promise.all(inputs.map((x) => toBackend(x, backend)));
+  const values = await Promise.all(xs.map(async (x) => Float64Array.from(await x.data())));
+  const run = (ts: Tensor[]) => withBackend(backend, () => f(...ts));
+
+  // contract a non-scalar output with a fixed random cotangent
+  const probe = run(xs);
+  const v = probe.size === 1 ? null : fromValues(normalArray(probe.size, opts.seed ?? 7), probe.shape, backend);
+  probe.dispose();
+  const scalar = (...ts: Tensor[]) => (v ? sum(mul(run(ts), v)) : sum(run(ts)));
+
+  const eval0 = await tidy(() => scalar(...xs)).item();
+  const dtypeEps = EPS[backend.dtype];
+  const fScale = Math.max(1, Math.abs(eval0));
+  const method = opts.eps
+    ? 'step and tolerances as given'
+    : `step h = ε^(1/3)·max(1, max|x|) with ε = ${dtypeEps.toExponential(2)} (${backend.dtype}); atol = 100·ε·S/h + 10·h²·S with S = max(1, |f|) (round-off plus truncation of central differences); rtol = ${backend.dtype === 'float64' ? '1e-6' : '1e-2'}`;
+
+  const grads = tidy(() => grad(scalar, { argnums: xs.map((_, i) => i) })(...xs)) as Tensor[];
+  const reports: InputReport[] = [];
+  for (let k = 0; k < xs.length; k++) {
+    const analytic = await grads[k]!.data();
+    const x = values[k]!;
+    const scale = Math.max(1, ...Array.from(x, Math.abs));
+    const h = opts.eps ?? Math.cbrt(dtypeEps) * scale;
+    const atol = opts.atol ?? 100 * dtypeEps * fScale / h + 10 * h * h * fScale;
+    const rtol = opts.rtol ?? (backend.dtype === 'float64' ? 1e-6 : 1e-2);
+    const maxEl = opts.maxElements ?? 256;
+    const stride = Math.max(1, Math.ceil(x.length / maxEl));
+    const rep: InputReport = { input: k, shape: [...xs[k]!.shape], eps: h, atol, rtol, maxAbsError: 0, maxRelError: 0, worstIndex: -1, analytic: NaN, numeric: NaN, checked: 0, pass: true };
+    let worst = -1;
+    for (let j = 0; j < x.length; j += stride) {
+      const at = async (delta: number) => {
+        const p = x.slice();
+        p[j]! += delta;
+        const xp = fromValues(p, xs[k]!.shape, backend);
+        const args = xs.map((t, i) => (i === k ? xp : t));
+        const val = await tidy(() => scalar(...args)).item();
+        xp.dispose();
+        return val;
+      };
+      const numeric = ((await at(h)) - (await at(-h))) / (2 * h);
+      const a = analytic[j]!;
+      const abs = Math.abs(a - numeric);
+      const rel = abs / Math.max(Math.abs(a), Math.abs(numeric), 1e-300);
+      const bound = atol + rtol * Math.abs(numeric);
+      if (!(abs <= bound)) rep.pass = false;
+      if (!(abs / bound <= worst)) {
+        worst = abs / bound;
+        Object.assign(rep, { worstIndex: j, analytic: a, numeric });
+      }
+      rep.maxAbsError = Math.max(rep.maxAbsError, abs);
+      if (abs > atol) rep.maxRelError = Math.max(rep.maxRelError, rel);
+      rep.checked++;
+    }
+    reports.push(rep);
+  }
+  for (const g of grads) g.dispose();
+  v?.dispose();
+  xs.forEach((x, i) => x !== inputs[i] && x.dispose());
+  return { pass: reports.every((r) => r.pass), backend: backend.name, dtype: backend.dtype, method, inputs: reports };
+}

@@ -1,0 +1,49 @@
+import { Tensor } from '../engine/tensor.js';
+import * as ops from './ops/index.js';
+import type { TensorOrNumber } from './op.js';
+
+// Ops as methods, where they read well: x.matmul(w).add(b).tanh().
+declare module '../engine/tensor.js' {
+  interface Tensor {
+    add(b: TensorOrNumber): Tensor;
+    sub(b: TensorOrNumber): Tensor;
+    mul(b: TensorOrNumber): Tensor;
+    div(b: TensorOrNumber): Tensor;
+    neg(): Tensor;
+    exp(): Tensor;
+    log(): Tensor;
+    sqrt(): Tensor;
+    square(): Tensor;
+    tanh(): Tensor;
+    sigmoid(): Tensor;
+    relu(): Tensor;
+    matmul(b: Tensor): Tensor;
+    reshape(shape: readonly number[]): Tensor;
+    transpose(perm?: readonly number[]): Tensor;
+    broadcastTo(shape: readonly number[]): Tensor;
+    sum(axis?: number | null, keepDims?: boolean): Tensor;
+    mean(axis?: number | null, keepDims?: boolean): Tensor;
+  }
+}
+
+const methods: Record<string, (this: Tensor, ...a: any[]) => Tensor> = {
+  add(b) { return ops.add(this, b); },
+  sub(b) { return ops.sub(this, b); },
+  mul(b) { return ops.mul(this, b); },
+  div(b) { return ops.div(this, b); },
+  neg() { return ops.neg(this); },
+  exp() { return ops.exp(this); },
+  log() { return ops.log(this); },
+  sqrt() { return ops.sqrt(this); },
+  square() { return ops.square(this); },
+  tanh() { return ops.tanh(this); },
+  sigmoid() { return ops.sigmoid(this); },
+  relu() { return ops.relu(this); },
+  matmul(b) { return ops.matmul(this, b); },
+  reshape(shape) { return ops.reshape(this, shape); },
+  transpose(perm) { return ops.transpose(this, perm); },
+  broadcastTo(shape) { return ops.broadcastTo(this, shape); },
+  sum(axis, keepDims) { return ops.sum(this, axis, keepDims); },
+  mean(axis, keepDims) { return ops.mean(this, axis, keepDims); },
+};
+Object.assign(Tensor.prototype, methods);

@@ -1,0 +1,104 @@
+import type { Kernel } from '../engine/backend.js';
+import { currentBackend } from '../engine/context.js';
+import { fromValues } from '../engine/creation.js';
+import { ArgumentError, ShapeError, StateError, fmtShape } from '../engine/errors.js';
+import type { Shape } from '../engine/shape.js';
+import { Tensor } from '../engine/tensor.js';
+import { applyAt } from './trace.js';
+
+export type MaybeTensor = Tensor | null;
+
+/**
+ * Everything about one differentiable op: kernels (WebGPU and float64 reference), shape rule
+ * with validation, and derivative rules written with ops (so they are differentiable again).
+ *
+ * Tangents and cotangents may carry ONE extra leading batch dimension (jacfwd pushes a batch
+ * of tangents, jacrev pulls a batch of cotangents); rules must keep it in front.
+ */
+export interface OpDef<A = undefined> extends Kernel<A> {
+  readonly name: string;
+  /** names of the tensor arguments, for error messages */
+  readonly args: readonly string[];
+  /** output shape; throws a ShapeError naming op, argument and shapes on bad input */
+  shape(shapes: Shape[], attrs: A): Shape;
+  /**
+   * Cotangents of the inputs given the cotangent g of the output (null: none flows).
+   * `inputs`/`out` hold tensors only where `saves` keeps them; `shapes` are the input shapes.
+   * g has the output's shape, after `g.rank − outShape.length` leading batch dimensions.
+   */
+  vjp(inputs: Tensor[], out: Tensor, g: Tensor, attrs: A, shapes: Shape[], outShape: Shape): MaybeTensor[];
+  /** tangent of the output given tangents of the inputs (null: zero) */
+  jvp(inputs: Tensor[], out: Tensor, tangents: MaybeTensor[], attrs: A): MaybeTensor;
+  /**
+   * Inputs broadcast against each other to the output's rank (elementwise ops, matmul's batch
+   * dimensions): batched tangents of lower-rank inputs are padded to that rank before jvp.
+   */
+  readonly broadcasting?: boolean;
+  /** inputs with no derivative (indices, labels) */
+  readonly nondiff?: readonly number[];
+  /** which values the tape keeps for vjp; unneeded ones are freed early */
+  readonly saves?: { inputs: boolean; output: boolean };
+  /** sample inputs for the conformance suite */
+  readonly samples: readonly OpSample<A>[];
+}
+
+export interface OpSample<A> {
+  shapes: number[][];
+  attrs: A;
+  /** input domain for random samples: real line, positive numbers, or away from kinks */
+  domain?: 'real' | 'positive' | 'awayFromZero';
+  /** skip the float64 gradient checks (e.g. a kink) */
+  note?: string;
+}
+
+const registry = new Map<string, OpDef<any>>();
+
+export function defineOp<A = undefined>(def: OpDef<A>): OpDef<A> {
+  if (registry.has(def.name)) throw new Error(`op ${def.name} is defined twice`);
+  registry.set(def.name, def);
+  return def;
+}
+
+export function opNamed(name: string): OpDef<any> {
+  const op = registry.get(name);
+  if (!op) throw new Error(`op ${name} is not registered`);
+  return op;
+}
+
+/** Every registered op, for the conformance suite and `flowgrad gradcheck`. */
+export function registeredOps(): OpDef<any>[] {
+  return [...registry.values()];
+}
+
+export type TensorOrNumber = Tensor | number;
+
+/** Runs an op on tensors (numbers become scalars on the tensors' backend). */
+export function apply<A>(op: OpDef<A>, args: TensorOrNumber[], attrs: A): Tensor {
+  const first = args.find((a): a is Tensor => a instanceof Tensor);
+  const backend = first?.backend ?? currentBackend();
+  const inputs = args.map((a, i) => {
+    if (a instanceof Tensor) {
+      a.assertAlive(`${op.name}: argument ${op.args[i] ?? i}`);
+      if (a.backend !== backend) {
+        throw new StateError(`${op.name}: argument ${op.args[i] ?? i} is on the ${a.backend.name} backend but ${op.args[0]} is on ${backend.name}; move tensors to one backend first`);
+      }
+      return a;
+    }
+    if (typeof a !== 'number') {
+      throw new ArgumentError(`${op.name}: argument ${op.args[i] ?? i} must be a Tensor or a number, got ${a === null ? 'null' : typeof a}`);
+    }
+    return fromValues([a], [], backend);
+  });
+  const outShape = op.shape(
+    inputs.map((t) => t.shape),
+    attrs,
+  );
+  return applyAt(op, inputs, attrs, outShape);
+}
+
+/** Error helper: `op: argument x has shape [..], expected …`. */
+export function shapeError(op: string, what: string): ShapeError {
+  return new ShapeError(`${op}: ${what}`);
+}
+
+export const describeArgs = (op: OpDef<any>, shapes: Shape[]) => shapes.map((s, i) => `${op.args[i] ?? i} ${fmtShape(s)}`).join(', ');

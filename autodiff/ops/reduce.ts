@@ -1,0 +1,99 @@
+import { ArgumentError, fmtShape } from '../../engine/errors.js';
+import { normAxis, sizeOf, type Shape } from '../../engine/shape.js';
+import type { Tensor } from '../../engine/tensor.js';
+import { launchReduce } from '../../kernels/reduce.js';
+import { apply, defineOp, type OpDef } from '../op.js';
+import { mul } from './arith.js';
+import { broadcastTo, reshape } from './shape.js';
+
+/** axis: null reduces everything. */
+interface ReduceAttrs {
+  axis: number | null;
+  keepDims: boolean;
+}
+
+/** x viewed as [outer, len, inner] around the reduced axis. */
+function split(shape: Shape, axis: number | null): [number, number, number] {
+  if (axis === null) return [1, sizeOf(shape), 1];
+  return [sizeOf(shape.slice(0, axis)), shape[axis]!, sizeOf(shape.slice(axis + 1))];
+}
+
+function reducedShape(shape: Shape, { axis, keepDims }: ReduceAttrs): number[] {
+  if (axis === null) return keepDims ? shape.map(() => 1) : [];
+  return keepDims ? shape.map((d, i) => (i === axis ? 1 : d)) : shape.filter((_, i) => i !== axis);
+}
+
+function cpuSum(x: Float64Array, shape: Shape, axis: number | null, scale: number): Float64Array {
+  const [outer, len, inner] = split(shape, axis);
+  const out = new Float64Array(outer * inner);
+  for (let o = 0; o < outer; o++) {
+    for (let j = 0; j < inner; j++) {
+      let acc = 0;
+      for (let k = 0; k < len; k++) acc += x[(o * len + k) * inner + j]!;
+      out[o * inner + j] = acc * scale;
+    }
+  }
+  return out;
+}
+
+/** Broadcasts a cotangent of the reduced shape (with leading batch dims) back to x's shape. */
+function expandBack(g: Tensor, xShape: Shape, attrs: ReduceAttrs, outRank: number): Tensor {
+  const lead = g.shape.slice(0, g.rank - outRank);
+  const kept = reducedShape(xShape, { ...attrs, keepDims: true });
+  return broadcastTo(reshape(g, [...lead, ...kept]), [...lead, ...xShape]);
+}
+
+function defineReduce(name: 'sum' | 'mean'): OpDef<ReduceAttrs> {
+  const scaleOf = (shape: Shape, axis: number | null) => (name === 'mean' ? 1 / split(shape, axis)[1] : 1);
+  const op: OpDef<ReduceAttrs> = defineOp<ReduceAttrs>({
+    name,
+    args: ['x'],
+    saves: { inputs: false, output: false },
+    shape: ([x], attrs) => {
+      if (name === 'mean' && split(x!, attrs.axis)[1] === 0) {
+        throw new ArgumentError(`mean: the reduced axis of x ${fmtShape(x!)} is empty`);
+      }
+      return reducedShape(x!, attrs);
+    },
+    cpu: ([x], [s], { axis }) => cpuSum(x!, s!, axis, scaleOf(s!, axis)),
+    gpu: (rt, [x], out, { axis }) => {
+      const [outer, len, inner] = split(x!.shape, axis);
+      launchReduce(rt, name, 'sum', x!, out, outer, len, inner, scaleOf(x!.shape, axis));
+    },
+    vjp: (_x, _y, g, attrs, [xs], outShape) => {
+      const back = expandBack(g, xs!, attrs, outShape.length);
+      return [name === 'mean' ? mul(back, scaleOf(xs!, attrs.axis)) : back];
+    },
+    jvp: ([x], _y, [dx], { axis, keepDims }) => {
+      if (!dx) return null;
+      const lead = dx.rank - x!.rank;
+      if (axis === null) {
+        const flat = reshape(dx, [...dx.shape.slice(0, lead), x!.size]);
+        return reshape(apply(op, [flat], { axis: lead, keepDims: false }), [...dx.shape.slice(0, lead), ...reducedShape(x!.shape, { axis, keepDims })]);
+      }
+      return apply(op, [dx], { axis: axis + lead, keepDims });
+    },
+    samples: [
+      { shapes: [[7]], attrs: { axis: null, keepDims: false } },
+      { shapes: [[3, 5]], attrs: { axis: 0, keepDims: false } },
+      { shapes: [[3, 5]], attrs: { axis: 1, keepDims: true } },
+      { shapes: [[2, 3, 4]], attrs: { axis: 1, keepDims: false } },
+      { shapes: [[2, 300]], attrs: { axis: 1, keepDims: false } },
+      { shapes: [[2, 3, 4]], attrs: { axis: null, keepDims: true } },
+    ],
+  });
+  return op;
+}
+
+const sumOp = defineReduce('sum');
+const meanOp = defineReduce('mean');
+
+function reduceWith(op: OpDef<ReduceAttrs>, x: Tensor, axis?: number | null, keepDims = false): Tensor {
+  const a = axis === undefined || axis === null ? null : normAxis(op.name, axis, x.rank);
+  return apply(op, [x], { axis: a, keepDims });
+}
+
+/** Sum of all elements, or along one axis. */
+export const sum = (x: Tensor, axis?: number | null, keepDims = false) => reduceWith(sumOp, x, axis, keepDims);
+/** Mean of all elements, or along one axis. */
+export const mean = (x: Tensor, axis?: number | null, keepDims = false) => reduceWith(meanOp, x, axis, keepDims);

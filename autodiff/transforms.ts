@@ -1,0 +1,211 @@
+import { fromValues } from '../engine/creation.js';
+import { ArgumentError, ShapeError, fmtShape } from '../engine/errors.js';
+import { collect, disposeExcept } from '../engine/scope.js';
+import { sizeOf, type Shape } from '../engine/shape.js';
+import { Tensor } from '../engine/tensor.js';
+import { backward } from './backward.js';
+import { reshape, transpose } from './ops/shape.js';
+import { JvpLevel, JvpTrace, TapeLevel, popLevel, primalAt, pushLevel } from './trace.js';
+import { flatten } from './tree.js';
+
+type Fn = (...args: any[]) => any;
+
+export interface GradOptions {
+  /** which positional arguments to differentiate with respect to (default 0) */
+  argnums?: number | number[];
+}
+
+function argnumsOf(opts: GradOptions | undefined, nargs: number, who: string): number[] {
+  const a = opts?.argnums ?? 0;
+  const list = Array.isArray(a) ? a : [a];
+  for (const i of list) {
+    if (!Number.isInteger(i) || i < 0 || i >= nargs) {
+      throw new ArgumentError(`${who}: argnums ${JSON.stringify(a)} out of range for ${nargs} argument(s)`);
+    }
+  }
+  return list;
+}
+
+const zerosLike = (t: Tensor, shape: Shape = t.shape) => fromValues(new Float64Array(sizeOf(shape)), shape, t.backend);
+
+/**
+ * Runs f with the leaves of args[argnums] traced on a new tape level. Intermediates of f that
+ * the tape does not keep are freed as soon as f returns.
+ */
+function record(f: Fn, args: unknown[], argnums: number[], who: string) {
+  const level = pushLevel((d) => new TapeLevel(d));
+  const leaves: Tensor[] = [];
+  const wrapped = args.map((a, i) => {
+    if (!argnums.includes(i)) return a;
+    const { leaves: ls, rebuild } = flatten(a);
+    if (ls.length === 0) throw new ArgumentError(`${who}: argument ${i} contains no tensor to differentiate`);
+    return rebuild(ls.map((x) => (leaves.push(x), level.leaf(x, leaves.length - 1))));
+  });
+  let out: unknown;
+  let created: Set<Tensor>;
+  try {
+    ({ result: out, created } = collect(() => f(...wrapped)));
+  } finally {
+    popLevel(level);
+  }
+  const { leaves: outs, rebuild: rebuildOut } = flatten(out);
+  const values = outs.map((o) => primalAt(o, level.depth));
+  disposeExcept(created, values);
+  return { level, leaves, outs, value: rebuildOut(values), rebuildArgs: (grads: Tensor[]) => regroup(args, argnums, grads) };
+}
+
+/** Splits flat leaf gradients back into one tree per differentiated argument. */
+function regroup(args: unknown[], argnums: number[], grads: Tensor[]): unknown[] {
+  let k = 0;
+  return argnums.map((i) => {
+    const { leaves, rebuild } = flatten(args[i]);
+    return rebuild(leaves.map(() => grads[k++]!));
+  });
+}
+
+function scalarOut(outs: Tensor[], who: string): Tensor {
+  if (outs.length !== 1 || outs[0]!.size !== 1) {
+    const shapes = outs.map((o) => fmtShape(o.shape)).join(', ');
+    throw new ShapeError(`${who}: f must return one scalar tensor (size 1), got ${outs.length ? shapes : 'no tensor'}; use vjp or jacrev for other outputs`);
+  }
+  return outs[0]!;
+}
+
+function gradsFor(level: TapeLevel, leaves: Tensor[], outs: Tensor[], seeds: Tensor[], keepTape = false): Tensor[] {
+  const cts = backward(level, outs, seeds, leaves.length, keepTape);
+  const batch = seeds[0]!.rank - outs[0]!.rank;
+  return cts.map((g, i) => g ?? zerosLike(leaves[i]!, [...seeds[0]!.shape.slice(0, batch), ...leaves[i]!.shape]));
+}
+
+/** [f(...args), ∇f] for a scalar f; gradients have the tree shape of args[argnums]. */
+export function valueAndGrad(f: Fn, opts?: GradOptions) {
+  return (...args: any[]): [any, any] => {
+    const argnums = argnumsOf(opts, args.length, 'valueAndGrad');
+    const { level, leaves, outs, value, rebuildArgs } = record(f, args, argnums, 'valueAndGrad');
+    const out = scalarOut(outs, 'valueAndGrad');
+    const seed = fromValues(new Float64Array(out.size).fill(1), out.shape, out.backend);
+    const grads = rebuildArgs(gradsFor(level, leaves, [out], [seed]));
+    seed.dispose();
+    return [value, Array.isArray(opts?.argnums) ? grads : grads[0]];
+  };
+}
+
+/** ∇f for a scalar f, with the tree shape of args[argnums]. */
+export function grad(f: Fn, opts?: GradOptions) {
+  const vg = valueAndGrad(f, opts);
+  return (...args: any[]): any => {
+    const [value, g] = vg(...args);
+    for (const v of flatten(value).leaves) v.dispose();
+    return g;
+  };
+}
+
+/**
+ * [f(...primals), vjpFn]: vjpFn(cotangents) returns the cotangent of every primal. The tape is
+ * kept until vjpFn.dispose(), so vjpFn may be called more than once.
+ */
+export function vjp(f: Fn, ...primals: any[]): [any, ((ct: any) => any[]) & { dispose(): void }] {
+  const argnums = primals.map((_, i) => i);
+  const { level, leaves, outs, value, rebuildArgs } = record(f, primals, argnums, 'vjp');
+  const fn = (ct: unknown) => {
+    const seeds = flatten(ct).leaves;
+    if (seeds.length !== outs.length || seeds.some((s, i) => s.size % outs[i]!.size !== 0 || s.rank < outs[i]!.rank)) {
+      throw new ShapeError(`vjp: cotangents ${seeds.map((s) => fmtShape(s.shape)).join(', ')} do not match the outputs ${outs.map((o) => fmtShape(o.shape)).join(', ')}`);
+    }
+    return rebuildArgs(gradsFor(level, leaves, outs, seeds, true));
+  };
+  fn.dispose = () => level.nodes.forEach((n) => TapeLevel.free(n));
+  return [value, fn];
+}
+
+/** [f(...primals), tangent of f along tangents]: forward mode. */
+export function jvp(f: Fn, primals: any[], tangents: any[]): [any, any] {
+  return jvpCore(f, primals, tangents, null);
+}
+
+function jvpCore(f: Fn, primals: any[], tangents: any[], batch: number | null): [any, any] {
+  if (!Array.isArray(primals) || !Array.isArray(tangents) || primals.length !== tangents.length) {
+    throw new ArgumentError('jvp: primals and tangents must be arrays of the same length (one tangent tree per argument)');
+  }
+  const level = pushLevel((d) => new JvpLevel(d, batch));
+  let out: unknown;
+  let created: Set<Tensor>;
+  try {
+    const wrapped = primals.map((p, i) => {
+      const { leaves: ps, rebuild } = flatten(p);
+      const ts = flatten(tangents[i]).leaves;
+      if (ts.length !== ps.length) throw new ArgumentError(`jvp: argument ${i} has ${ps.length} tensor(s) but its tangent has ${ts.length}`);
+      return rebuild(ps.map((x, k) => {
+        const t = ts[k]!;
+        const want = batch === null ? x.shape : [batch, ...x.shape];
+        if (t.shape.join() !== want.join()) throw new ShapeError(`jvp: tangent ${fmtShape(t.shape)} does not match primal ${fmtShape(x.shape)} of argument ${i}`);
+        return new Tensor(x.backend, x.shape, null, new JvpTrace(level.depth, x, t));
+      }));
+    });
+    ({ result: out, created } = collect(() => f(...wrapped)));
+  } finally {
+    popLevel(level);
+  }
+  const { leaves: outs, rebuild } = flatten(out);
+  const values = outs.map((o) => primalAt(o, level.depth));
+  const tans = outs.map((o) =>
+    o.trace?.depth === level.depth ? (o.trace as JvpTrace).tangent : zerosLike(o, batch === null ? o.shape : [batch, ...o.shape]),
+  );
+  disposeExcept(created, [values, tans]);
+  return [rebuild(values), rebuild(tans)];
+}
+
+function singleTensor(x: unknown, who: string): Tensor {
+  if (!(x instanceof Tensor)) throw new ArgumentError(`${who}: x must be a Tensor`);
+  return x;
+}
+
+/**
+ * Jacobian by forward mode: pushes the identity as one batch of tangents through f.
+ * Result shape: [...out.shape, ...x.shape].
+ */
+export function jacfwd(f: (x: Tensor) => Tensor) {
+  return (x: Tensor): Tensor => {
+    singleTensor(x, 'jacfwd');
+    const n = x.size;
+    const seeds = identityBatch(x, x.shape);
+    const [y, t] = jvpCore(f, [x], [seeds], n);
+    seeds.dispose();
+    const out = singleTensor(y, 'jacfwd (output)');
+    const m = out.size;
+    // t: [n, ...out] → [...out, ...x]
+    const j = reshape(transpose(reshape(t as Tensor, [n, m]), [1, 0]), [...out.shape, ...x.shape]);
+    return j;
+  };
+}
+
+/**
+ * Jacobian by reverse mode: pulls the identity as one batch of cotangents back through f.
+ * Result shape: [...out.shape, ...x.shape].
+ */
+export function jacrev(f: (x: Tensor) => Tensor) {
+  return (x: Tensor): Tensor => {
+    singleTensor(x, 'jacrev');
+    const { level, leaves, outs } = record(f, [x], [0], 'jacrev');
+    if (outs.length !== 1) throw new ArgumentError('jacrev: f must return one tensor');
+    const out = outs[0]!;
+    const seeds = identityBatch(out, out.shape);
+    const [g] = gradsFor(level, leaves, [out], [seeds]);
+    seeds.dispose();
+    return reshape(g!, [...out.shape, ...x.shape]);
+  };
+}
+
+/** The identity as a batch of tensors: [n, ...shape] with n = size of shape. */
+function identityBatch(like: Tensor, shape: Shape): Tensor {
+  const n = sizeOf(shape);
+  const v = new Float64Array(n * n);
+  for (let i = 0; i < n; i++) v[i * n + i] = 1;
+  return fromValues(v, [n, ...shape], like.backend);
+}
+
+/** Hessian-vector product H(x)·v of a scalar f: forward-over-reverse. */
+export function hvp(f: (x: Tensor) => Tensor, x: Tensor, v: Tensor): Tensor {
+  const [, t] = jvp(grad(f), [x], [v]);
+  return t;
+}

@@ -1,0 +1,37 @@
+import type { Shape } from './shape.js';
+import type { GpuRuntime, GpuArg } from './webgpu/runtime.js';
+
+export type BackendName = 'webgpu' | 'cpu';
+export type DType = 'float32' | 'float64';
+
+/** A block of numbers owned by a backend, shared (reference-counted) by tensor handles. */
+export interface Storage {
+  readonly backend: Backend;
+  /** number of elements */
+  readonly size: number;
+  refs: number;
+}
+
+/** The forward faces of an op: what a backend needs to compute it. */
+export interface Kernel<A = unknown> {
+  readonly name: string;
+  /** float64 reference: plain loops, written for clarity */
+  cpu(inputs: Float64Array[], shapes: Shape[], attrs: A, outShape: Shape): Float64Array;
+  /** WebGPU: record dispatches that fill `out` */
+  gpu(rt: GpuRuntime, inputs: GpuArg[], out: GpuArg, attrs: A): void;
+  /** an output that shares its input's storage (reshape) */
+  alias?: boolean;
+}
+
+export interface Backend {
+  readonly name: BackendName;
+  readonly dtype: DType;
+  upload(data: ArrayLike<number>, size: number): Storage;
+  run<A>(kernel: Kernel<A>, inputs: Storage[], shapes: Shape[], attrs: A, outShape: Shape): Storage;
+  read(storage: Storage): Promise<Float32Array | Float64Array>;
+  retain(storage: Storage): void;
+  release(storage: Storage): void;
+  memory(): { buffers: number; bytes: number };
+  /** submits recorded work without waiting for it */
+  flush(): void;
+}

@@ -1,0 +1,76 @@
+import type { Backend, BackendName } from './backend.js';
+import { CpuBackend } from './cpu.js';
+import { ArgumentError, StateError } from './errors.js';
+import { acquireDevice } from './webgpu/device.js';
+import { WebGpuBackend } from './webgpu/backend.js';
+import { GpuRuntime } from './webgpu/runtime.js';
+
+const backends: Partial<Record<BackendName, Backend>> = {};
+let current: Backend | null = null;
+
+export interface InitOptions {
+  backend?: BackendName;
+}
+
+/** Selects the backend new tensors are created on; sets up the WebGPU device once. */
+export async function init(opts: InitOptions = {}): Promise<BackendName> {
+  const name = opts.backend ?? 'webgpu';
+  if (name !== 'webgpu' && name !== 'cpu') {
+    throw new ArgumentError(`init: backend must be 'webgpu' or 'cpu', got ${JSON.stringify(name)}`);
+  }
+  if (!backends[name]) {
+    if (name === 'cpu') backends.cpu = new CpuBackend();
+    else {
+      const { device, adapter } = await acquireDevice();
+      backends.webgpu = new WebGpuBackend(new GpuRuntime(device, adapter));
+    }
+  }
+  current = backends[name]!;
+  return name;
+}
+
+export function currentBackend(): Backend {
+  if (!current) throw new StateError("flowgrad is not initialized: call await fg.init() (WebGPU) or await fg.init({ backend: 'cpu' }) first");
+  return current;
+}
+
+/** The name of the backend new tensors are created on. */
+export function backend(): BackendName {
+  return currentBackend().name;
+}
+
+/** A backend that init() has set up, if any. */
+export function getBackend(name: BackendName): Backend | undefined {
+  return backends[name];
+}
+
+/** Live storage on the current backend: number of buffers and their bytes. */
+export function memory(): { buffers: number; bytes: number } {
+  return currentBackend().memory();
+}
+
+/** The WebGPU runtime (device, limits, pipeline cache), for benchmarks and advanced use. */
+export function gpuRuntime(): GpuRuntime {
+  const b = backends.webgpu;
+  if (!b) throw new StateError('gpuRuntime: WebGPU is not initialized; call await fg.init() first');
+  return (b as WebGpuBackend).rt;
+}
+
+/** The backend of that name, set up if it needs no device (cpu); WebGPU must be init()ed first. */
+export function backendNamed(name: BackendName): Backend {
+  if (name === 'cpu') return (backends.cpu ??= new CpuBackend());
+  const b = backends[name];
+  if (!b) throw new StateError(`the ${name} backend is not initialized: call await fg.init({ backend: '${name}' }) first`);
+  return b;
+}
+
+/** Runs fn with `b` as the backend new tensors are created on. */
+export function withBackend<T>(b: Backend, fn: () => T): T {
+  const saved = current;
+  current = b;
+  try {
+    return fn();
+  } finally {
+    current = saved;
+  }
+}

@@ -1,0 +1,56 @@
+import type { Backend, Kernel, Storage } from './backend.js';
+import type { Shape } from './shape.js';
+
+interface CpuStorage extends Storage {
+  data: Float64Array;
+}
+
+/** The float64 reference backend: every op's `cpu` face, run synchronously. */
+export class CpuBackend implements Backend {
+  readonly name = 'cpu' as const;
+  readonly dtype = 'float64' as const;
+  private live = 0;
+  private liveBytes = 0;
+
+  private wrap(data: Float64Array): CpuStorage {
+    this.live++;
+    this.liveBytes += data.byteLength;
+    return { backend: this, size: data.length, refs: 1, data };
+  }
+
+  upload(values: ArrayLike<number>, size: number): Storage {
+    const data = new Float64Array(size);
+    for (let i = 0; i < size; i++) data[i] = values[i]!;
+    return this.wrap(data);
+  }
+
+  run<A>(kernel: Kernel<A>, inputs: Storage[], shapes: Shape[], attrs: A, outShape: Shape): Storage {
+    if (kernel.alias) {
+      this.retain(inputs[0]!);
+      return inputs[0]!;
+    }
+    const arrays = inputs.map((s) => (s as CpuStorage).data);
+    return this.wrap(kernel.cpu(arrays, shapes, attrs, outShape));
+  }
+
+  async read(storage: Storage): Promise<Float64Array> {
+    return (storage as CpuStorage).data.slice();
+  }
+
+  retain(storage: Storage): void {
+    storage.refs++;
+  }
+
+  release(storage: Storage): void {
+    if (--storage.refs === 0) {
+      this.live--;
+      this.liveBytes -= (storage as CpuStorage).data.byteLength;
+    }
+  }
+
+  memory() {
+    return { buffers: this.live, bytes: this.liveBytes };
+  }
+
+  flush(): void {}
+}

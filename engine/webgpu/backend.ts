@@ -1,0 +1,61 @@
+import type { Backend, Kernel, Storage } from '../backend.js';
+import type { Shape } from '../shape.js';
+import { GpuRuntime } from './runtime.js';
+
+interface GpuStorage extends Storage {
+  buffer: GPUBuffer;
+}
+
+/** float32 tensors in pooled GPU buffers; ops record dispatches, reads flush. */
+export class WebGpuBackend implements Backend {
+  readonly name = 'webgpu' as const;
+  readonly dtype = 'float32' as const;
+
+  constructor(readonly rt: GpuRuntime) {}
+
+  private wrap(buffer: GPUBuffer, size: number): GpuStorage {
+    return { backend: this, size, refs: 1, buffer };
+  }
+
+  upload(values: ArrayLike<number>, size: number): Storage {
+    const data = values instanceof Float32Array && values.length === size ? values : Float32Array.from({ length: size }, (_, i) => values[i]!);
+    const buffer = this.rt.createBuffer(size * 4);
+    this.rt.upload(buffer, data);
+    return this.wrap(buffer, size);
+  }
+
+  run<A>(kernel: Kernel<A>, inputs: Storage[], shapes: Shape[], attrs: A, outShape: Shape): Storage {
+    if (kernel.alias) {
+      this.retain(inputs[0]!);
+      return inputs[0]!;
+    }
+    const size = outShape.reduce((a, b) => a * b, 1);
+    const out = this.wrap(this.rt.createBuffer(size * 4), size);
+    if (size > 0) {
+      const args = inputs.map((s, i) => ({ buffer: (s as GpuStorage).buffer, shape: shapes[i]!, size: s.size }));
+      kernel.gpu(this.rt, args, { buffer: out.buffer, shape: outShape, size }, attrs);
+    }
+    return out;
+  }
+
+  async read(storage: Storage): Promise<Float32Array> {
+    if (storage.size === 0) return new Float32Array(0);
+    return new Float32Array(await this.rt.read((storage as GpuStorage).buffer, storage.size * 4));
+  }
+
+  retain(storage: Storage): void {
+    storage.refs++;
+  }
+
+  release(storage: Storage): void {
+    if (--storage.refs === 0) this.rt.pool.release((storage as GpuStorage).buffer);
+  }
+
+  memory() {
+    return { buffers: this.rt.pool.liveBuffers, bytes: this.rt.pool.liveBytes };
+  }
+
+  flush(): void {
+    this.rt.flush();
+  }
+}

@@ -1,0 +1,246 @@
+import { DeviceError, ArgumentError } from '../errors.js';
+import type { Shape } from '../shape.js';
+import { BufferPool } from './pool.js';
+
+/** A tensor as a kernel launcher sees it. */
+export interface GpuArg {
+  buffer: GPUBuffer;
+  shape: Shape;
+  size: number;
+}
+
+export interface Dispatch {
+  /** generated WGSL; also the pipeline cache key */
+  wgsl: string;
+  /** read-only inputs (bindings 1…), then the outputs */
+  inputs: GPUBuffer[];
+  outputs: GPUBuffer[];
+  /** u32 words at binding 0 (reinterpret floats with bitcast in WGSL) */
+  params?: ArrayLike<number>;
+  workgroups: [number, number?, number?];
+  /** a label for errors */
+  label: string;
+}
+
+const PARAM_SLOT = 256; // minStorageBufferOffsetAlignment
+const ARENA_BYTES = 1 << 16;
+const MAX_PENDING_DISPATCHES = 512;
+
+/**
+ * Records dispatches into one command encoder and one compute pass, submits them in batches,
+ * and reads back only when asked. Pipelines are compiled once per WGSL source.
+ */
+export class GpuRuntime {
+  readonly pool: BufferPool;
+  private pipelines = new Map<string, GPUComputePipeline>();
+  private encoder: GPUCommandEncoder | null = null;
+  private pass: GPUComputePassEncoder | null = null;
+  private pendingDispatches = 0;
+  private arena: GPUBuffer;
+  private arenaWords = new Uint32Array(ARENA_BYTES / 4);
+  private arenaUsed = 0;
+  private staging: GPUBuffer[] = [];
+  private lost: string | null = null;
+  private uncaptured: string | null = null;
+  private work = new WorkClock();
+  readonly limits: GPUSupportedLimits;
+  readonly features: ReadonlySet<string>;
+
+  constructor(readonly device: GPUDevice, readonly adapter: GPUAdapter) {
+    this.limits = device.limits;
+    this.features = device.features as ReadonlySet<string>;
+    this.pool = new BufferPool(device, GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC | GPUBufferUsage.COPY_DST);
+    this.arena = device.createBuffer({ size: ARENA_BYTES, usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_DST });
+    device.lost.then((info) => {
+      this.lost = `${info.reason}: ${info.message}`;
+    });
+    device.addEventListener('uncapturederror', (ev) => {
+      this.uncaptured ??= (ev as GPUUncapturedErrorEvent).error.message;
+    });
+  }
+
+  private check(): void {
+    if (this.lost) throw new DeviceError(`WebGPU: the device was lost (${this.lost}); call fg.init() again`);
+    if (this.uncaptured) {
+      const msg = this.uncaptured;
+      this.uncaptured = null;
+      throw new DeviceError(`WebGPU: the driver reported an error: ${msg}`);
+    }
+  }
+
+  pipeline(wgsl: string, label: string): GPUComputePipeline {
+    let p = this.pipelines.get(wgsl);
+    if (!p) {
+      const module = this.device.createShaderModule({ code: wgsl, label });
+      p = this.device.createComputePipeline({ layout: 'auto', compute: { module, entryPoint: 'main' }, label });
+      this.pipelines.set(wgsl, p);
+    }
+    return p;
+  }
+
+  get pipelineCount(): number {
+    return this.pipelines.size;
+  }
+
+  createBuffer(bytes: number): GPUBuffer {
+    const max = this.limits.maxStorageBufferBindingSize;
+    if (bytes > max) {
+      throw new ArgumentError(`WebGPU: a buffer of ${bytes} bytes exceeds this adapter's maxStorageBufferBindingSize (${max} bytes)`);
+    }
+    return this.pool.acquire(Math.max(bytes, 4));
+  }
+
+  upload(buffer: GPUBuffer, data: Float32Array): void {
+    this.check();
+    if (data.byteLength > 0) this.device.queue.writeBuffer(buffer, 0, data.buffer, data.byteOffset, data.byteLength);
+  }
+
+  dispatch(d: Dispatch): void {
+    this.check();
+    const [x, y = 1, z = 1] = d.workgroups;
+    if (x * y * z === 0) return;
+    const maxDim = this.limits.maxComputeWorkgroupsPerDimension;
+    if (x > maxDim || y > maxDim || z > maxDim) {
+      throw new ArgumentError(`${d.label}: ${x}×${y}×${z} workgroups exceed this adapter's limit of ${maxDim} per dimension`);
+    }
+    const pipeline = this.pipeline(d.wgsl, d.label);
+    const entries: GPUBindGroupEntry[] = [];
+    if (d.params) {
+      const words = d.params.length;
+      const slots = Math.ceil((words * 4) / PARAM_SLOT) || 1;
+      if (this.arenaUsed + slots * PARAM_SLOT > ARENA_BYTES) this.flush();
+      const offset = this.arenaUsed;
+      for (let i = 0; i < words; i++) this.arenaWords[offset / 4 + i] = d.params[i]!;
+      this.arenaUsed += slots * PARAM_SLOT;
+      entries.push({ binding: 0, resource: { buffer: this.arena, offset, size: Math.max(words, 1) * 4 } });
+    }
+    [...d.inputs, ...d.outputs].forEach((buffer, i) => entries.push({ binding: i + 1, resource: { buffer } }));
+    const bindGroup = this.device.createBindGroup({ layout: pipeline.getBindGroupLayout(0), entries, label: d.label });
+    const pass = this.computePass();
+    pass.setPipeline(pipeline);
+    pass.setBindGroup(0, bindGroup);
+    pass.dispatchWorkgroups(x, y, z);
+    this.work.add(d.outputs.reduce((s, b) => s + b.size, 0) + d.inputs.reduce((s, b) => s + b.size, 0));
+    if (++this.pendingDispatches >= MAX_PENDING_DISPATCHES) this.flush();
+  }
+
+  /** 1-D dispatch over n threads of workgroup size wg, folded into 2-D when n is large. */
+  grid(n: number, wg: number): [number, number] {
+    const groups = Math.ceil(n / wg);
+    const maxDim = this.limits.maxComputeWorkgroupsPerDimension;
+    if (groups <= maxDim) return [groups, 1];
+    const y = Math.ceil(groups / maxDim);
+    return [Math.ceil(groups / y), y];
+  }
+
+  private computePass(): GPUComputePassEncoder {
+    this.encoder ??= this.device.createCommandEncoder();
+    this.pass ??= this.encoder.beginComputePass();
+    return this.pass;
+  }
+
+  private endPass(): GPUCommandEncoder {
+    this.encoder ??= this.device.createCommandEncoder();
+    this.pass?.end();
+    this.pass = null;
+    return this.encoder;
+  }
+
+  copy(src: GPUBuffer, dst: GPUBuffer, bytes: number): void {
+    this.check();
+    this.endPass().copyBufferToBuffer(src, 0, dst, 0, bytes);
+  }
+
+  /** Submits everything recorded so far; does not wait. */
+  flush(): void {
+    if (!this.encoder) return;
+    const encoder = this.endPass();
+    if (this.arenaUsed > 0) this.device.queue.writeBuffer(this.arena, 0, this.arenaWords.buffer, 0, this.arenaUsed);
+    this.device.queue.submit([encoder.finish()]);
+    this.work.submitted();
+    this.encoder = null;
+    this.pendingDispatches = 0;
+    this.arenaUsed = 0;
+    this.pool.submitted();
+  }
+
+  /**
+   * Reads `bytes` from a buffer. Dawn's Node bindings spin the JS thread while a mapAsync
+   * promise is pending, which takes CPU from a software driver; so first sleep for about
+   * as long as the submitted work is expected to take, then map.
+   */
+  async read(buffer: GPUBuffer, bytes: number): Promise<ArrayBuffer> {
+    this.check();
+    const size = Math.max(4, Math.ceil(bytes / 4) * 4);
+    const staging = this.takeStaging(size);
+    this.copy(buffer, staging, size);
+    this.flush();
+    await this.work.sleepWhileBusy();
+    try {
+      await staging.mapAsync(GPUMapMode.READ, 0, size);
+    } catch (err) {
+      this.check();
+      throw new DeviceError(`WebGPU: reading a buffer failed: ${(err as Error).message}`);
+    }
+    this.work.done();
+    const out = staging.getMappedRange(0, size).slice(0, bytes);
+    staging.unmap();
+    this.staging.push(staging);
+    this.check();
+    return out;
+  }
+
+  private takeStaging(size: number): GPUBuffer {
+    const i = this.staging.findIndex((b) => b.size >= size && b.size <= 4 * size);
+    if (i >= 0) return this.staging.splice(i, 1)[0]!;
+    return this.device.createBuffer({ size: BufferPool.bucket(size), usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST });
+  }
+
+  destroy(): void {
+    this.pool.trim();
+    for (const b of this.staging) b.destroy();
+    this.device.destroy();
+  }
+}
+
+/**
+ * Estimates how long submitted work will run, from bytes touched and dispatch count, with a
+ * rate learned from earlier reads, so that a read can sleep instead of spinning in mapAsync.
+ */
+class WorkClock {
+  private unitsQueued = 0;
+  private unitsSubmitted = 0;
+  private since = 0;
+  private sleptMs = 0;
+  /** milliseconds per unit, learned */
+  private rate = 2e-5;
+
+  add(bytes: number): void {
+    this.unitsQueued += bytes / 1000 + 20; // ~20 µs fixed cost per dispatch
+  }
+
+  submitted(): void {
+    if (this.unitsSubmitted === 0) this.since = performance.now();
+    this.unitsSubmitted += this.unitsQueued;
+    this.unitsQueued = 0;
+  }
+
+  async sleepWhileBusy(): Promise<void> {
+    const expected = this.unitsSubmitted * this.rate - (performance.now() - this.since);
+    this.sleptMs = 0;
+    if (expected > 2) {
+      this.sleptMs = 0.8 * expected;
+      await new Promise((r) => setTimeout(r, this.sleptMs));
+    }
+  }
+
+  done(): void {
+    const elapsed = performance.now() - this.since;
+    const units = this.unitsSubmitted;
+    this.unitsSubmitted = 0;
+    if (units < 200) return; // too little work to learn from
+    const spun = elapsed - this.sleptMs;
+    if (spun > 1 || this.sleptMs === 0) this.rate = 0.7 * this.rate + 0.3 * (elapsed / units);
+    else this.rate *= 0.9; // finished while we slept: the estimate was too long
+  }
+}

@@ -1,0 +1,13 @@
+// flowgrad: a WebGPU compute engine with its own automatic differentiation.
+export { init, backend, memory, gpuRuntime, type InitOptions } from './engine/context.js';
+export { tensor, zeros, ones, full, eye, arange, randn, rand, type TensorLike } from './engine/creation.js';
+export { Tensor, type NestedArray } from './engine/tensor.js';
+export { tidy, keep } from './engine/scope.js';
+export { FlowgradError, ShapeError, ArgumentError, DeviceError, StateError, NumericalError } from './engine/errors.js';
+export type { BackendName, DType } from './engine/backend.js';
+
+import './autodiff/methods.js';
+export * from './autodiff/ops/index.js';
+export { registeredOps, type OpDef } from './autodiff/op.js';
+export { grad, valueAndGrad, vjp, jvp, jacfwd, jacrev, hvp, type GradOptions } from './autodiff/transforms.js';
+export { gradcheck, type GradcheckReport, type GradcheckOptions } from './autodiff/gradcheck.js';
