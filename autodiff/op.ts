@@ -40,6 +40,8 @@ export interface OpDef<A = undefined> extends Kernel<A> {
   readonly saves?: { inputs: boolean; output: boolean };
   /** sample inputs for the conformance suite */
   readonly samples: readonly OpSample<A>[];
+  /** bad inputs the op must reject, with what its error must say (conformance suite) */
+  readonly rejects?: readonly { shapes: number[][]; attrs: A; message: RegExp }[];
 }
 
 export interface OpSample<A> {
@@ -47,8 +49,11 @@ export interface OpSample<A> {
   attrs: A;
   /** input domain for random samples: real line, positive numbers, or away from kinks */
   domain?: 'real' | 'positive' | 'awayFromZero';
-  /** skip the float64 gradient checks (e.g. a kink) */
-  note?: string;
+  /**
+   * The op's derivative is zero by definition (stopGradient): the suite checks that instead of
+   * finite differences.
+   */
+  zeroDerivative?: boolean;
 }
 
 const registry = new Map<string, OpDef<any>>();

@@ -84,8 +84,9 @@ export function valueAndGrad(f: Fn, opts?: GradOptions) {
     const { level, leaves, outs, value, rebuildArgs } = record(f, args, argnums, 'valueAndGrad');
     const out = scalarOut(outs, 'valueAndGrad');
     const seed = fromValues(new Float64Array(out.size).fill(1), out.shape, out.backend);
-    const grads = rebuildArgs(gradsFor(level, leaves, [out], [seed]));
-    seed.dispose();
+    const flat = gradsFor(level, leaves, [out], [seed]);
+    disposeUnlessIn(seed, flat);
+    const grads = rebuildArgs(flat);
     return [value, Array.isArray(opts?.argnums) ? grads : grads[0]];
   };
 }
@@ -170,7 +171,7 @@ export function jacfwd(f: (x: Tensor) => Tensor) {
     const n = x.size;
     const seeds = identityBatch(x, x.shape);
     const [y, t] = jvpCore(f, [x], [seeds], n);
-    seeds.dispose();
+    disposeUnlessIn(seeds, [t]);
     const out = singleTensor(y, 'jacfwd (output)');
     const m = out.size;
     // t: [n, ...out] → [...out, ...x]
@@ -191,9 +192,14 @@ export function jacrev(f: (x: Tensor) => Tensor) {
     const out = outs[0]!;
     const seeds = identityBatch(out, out.shape);
     const [g] = gradsFor(level, leaves, [out], [seeds]);
-    seeds.dispose();
+    disposeUnlessIn(seeds, [g]);
     return reshape(g!, [...out.shape, ...x.shape]);
   };
+}
+
+/** Disposes a tensor made here unless it was passed through into the results. */
+function disposeUnlessIn(t: Tensor, results: unknown[]): void {
+  if (!results.includes(t)) t.dispose();
 }
 
 /** The identity as a batch of tensors: [n, ...shape] with n = size of shape. */

@@ -100,6 +100,10 @@ export function defineBinary(spec: {
       return addMaybe(da && times(da, pa), db && times(db, pb));
     },
     samples: binarySamples().map((shapes) => ({ shapes, attrs: undefined, domain: spec.domain })),
+    rejects: [
+      { shapes: [[3], [4]], attrs: undefined, message: new RegExp(`${spec.name}: shapes do not broadcast: a \\[3\\], b \\[4\\]`) },
+      { shapes: [[2, 3], [3, 2]], attrs: undefined, message: new RegExp(`${spec.name}: .*a \\[2, 3\\], b \\[3, 2\\]`) },
+    ],
   });
   return (a, b) => apply(op, [a, b], undefined);
 }

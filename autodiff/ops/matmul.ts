@@ -69,6 +69,11 @@ const matmulOp: OpDef = defineOp({
     { shapes: [[2, 1, 3, 4], [5, 4, 3]], attrs: undefined },
     { shapes: [[3, 4], [2, 4, 6]], attrs: undefined },
   ],
+  rejects: [
+    { shapes: [[3, 4], [5, 2]], attrs: undefined, message: /matmul: inner dimensions differ: a \[3, 4\] has 4 columns, b \[5, 2\] has 5 rows/ },
+    { shapes: [[2, 3, 4], [3, 4, 5]], attrs: undefined, message: /matmul: shapes do not broadcast: a \(batch dims\) \[2\], b \(batch dims\) \[3\]/ },
+    { shapes: [[4], [4, 5]], attrs: undefined, message: /matmul: a and b must have rank ≥ 2/ },
+  ],
 });
 
 const matmul2 = (a: Tensor, b: Tensor) => apply(matmulOp, [a, b], undefined);

@@ -1,5 +1,5 @@
-import { ArgumentError, fmtShape } from '../../engine/errors.js';
-import { normAxis, sizeOf, type Shape } from '../../engine/shape.js';
+import { ArgumentError, ShapeError, fmtShape } from '../../engine/errors.js';
+import { sizeOf, type Shape } from '../../engine/shape.js';
 import type { Tensor } from '../../engine/tensor.js';
 import { launchReduce } from '../../kernels/reduce.js';
 import { apply, defineOp, type OpDef } from '../op.js';
@@ -50,6 +50,9 @@ function defineReduce(name: 'sum' | 'mean'): OpDef<ReduceAttrs> {
     args: ['x'],
     saves: { inputs: false, output: false },
     shape: ([x], attrs) => {
+      if (attrs.axis !== null && !(attrs.axis >= 0 && attrs.axis < x!.length)) {
+        throw new ShapeError(`${name}: axis ${attrs.axis} is out of range for x ${fmtShape(x!)}`);
+      }
       if (name === 'mean' && split(x!, attrs.axis)[1] === 0) {
         throw new ArgumentError(`mean: the reduced axis of x ${fmtShape(x!)} is empty`);
       }
@@ -81,6 +84,7 @@ function defineReduce(name: 'sum' | 'mean'): OpDef<ReduceAttrs> {
       { shapes: [[2, 300]], attrs: { axis: 1, keepDims: false } },
       { shapes: [[2, 3, 4]], attrs: { axis: null, keepDims: true } },
     ],
+    rejects: [{ shapes: [[2, 3]], attrs: { axis: 2, keepDims: false }, message: new RegExp(`${name}: axis 2 is out of range for x \\[2, 3\\]`) }],
   });
   return op;
 }
@@ -89,7 +93,7 @@ const sumOp = defineReduce('sum');
 const meanOp = defineReduce('mean');
 
 function reduceWith(op: OpDef<ReduceAttrs>, x: Tensor, axis?: number | null, keepDims = false): Tensor {
-  const a = axis === undefined || axis === null ? null : normAxis(op.name, axis, x.rank);
+  const a = axis === undefined || axis === null ? null : axis < 0 ? axis + x.rank : axis;
   return apply(op, [x], { axis: a, keepDims });
 }
 

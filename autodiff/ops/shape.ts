@@ -47,6 +47,7 @@ const reshapeOp: OpDef<{ shape: Shape }> = defineOp({
     { shapes: [[2, 3, 4]], attrs: { shape: [4, 6] } },
     { shapes: [[1]], attrs: { shape: [] } },
   ],
+  rejects: [{ shapes: [[2, 3]], attrs: { shape: [4, 2] }, message: /reshape: cannot reshape x \[2, 3\] \(size 6\) to \[4, 2\] \(size 8\)/ }],
 });
 
 /** Same values in a new shape; one dimension may be −1 (inferred). */
@@ -88,6 +89,7 @@ const transposeOp: OpDef<{ perm: number[] }> = defineOp({
     { shapes: [[2, 3, 4]], attrs: { perm: [2, 0, 1] } },
     { shapes: [[1, 7]], attrs: { perm: [1, 0] } },
   ],
+  rejects: [{ shapes: [[2, 3]], attrs: { perm: [0, 0] }, message: /transpose: perm \[0, 0\] is not a permutation of the axes of x \[2, 3\]/ }],
 });
 
 /** A permutation for tensors with `lead` extra leading (batch) dimensions kept in front. */
@@ -134,6 +136,7 @@ const broadcastOp: OpDef<{ shape: Shape }> = defineOp({
     { shapes: [[2, 1]], attrs: { shape: [2, 5] } },
     { shapes: [[]], attrs: { shape: [3, 2] } },
   ],
+  rejects: [{ shapes: [[3]], attrs: { shape: [3, 2] }, message: /broadcastTo: .*x \[3\].*\[3, 2\]/ }],
 });
 
 export function broadcastTo(x: Tensor, shape: readonly number[]): Tensor {

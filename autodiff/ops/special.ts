@@ -11,7 +11,7 @@ const stopGradientOp = defineOp({
   gpu: () => {},
   vjp: () => [null],
   jvp: () => null,
-  samples: [{ shapes: [[3, 2]], attrs: undefined }],
+  samples: [{ shapes: [[3, 2]], attrs: undefined, zeroDerivative: true }],
 });
 
 /** x itself, but no derivative flows through it (in either mode). */

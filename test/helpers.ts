@@ -1,0 +1,74 @@
+import * as fg from '../index.js';
+import { apply, type OpDef, type OpSample } from '../autodiff/op.js';
+import { normalArray, uniformArray } from '../engine/random.js';
+import { backendNamed, withBackend } from '../engine/context.js';
+import { fromValues } from '../engine/creation.js';
+import type { Backend } from '../engine/backend.js';
+
+export const F32_EPS = 1.1920929e-7;
+
+/** Sets up both backends once per test file; WebGPU must be there (setup-webgpu.sh installs it). */
+export async function initBoth(): Promise<{ cpu: Backend; gpu: Backend }> {
+  await fg.init({ backend: 'webgpu' });
+  await fg.init({ backend: 'cpu' });
+  return { cpu: backendNamed('cpu'), gpu: backendNamed('webgpu') };
+}
+
+/** Seeded inputs in the op's domain, rounded to float32 so both backends see the same numbers. */
+export function sampleValues(shapes: number[][], domain: OpSample<unknown>['domain'], seed: number): Float64Array[] {
+  return shapes.map((shape, k) => {
+    const n = shape.reduce((a, b) => a * b, 1);
+    const s = seed * 31 + k;
+    let v: Float64Array;
+    if (domain === 'positive') v = uniformArray(n, s, 0.5, 2);
+    else if (domain === 'awayFromZero') v = uniformArray(n, s, 0.3, 2).map((x, i) => (uniformArray(n, s + 7)[i]! < 0.5 ? -x : x));
+    else v = normalArray(n, s);
+    return v.map(Math.fround);
+  });
+}
+
+export function tensorsOn(backend: Backend, values: Float64Array[], shapes: number[][]): fg.Tensor[] {
+  return values.map((v, i) => fromValues(v, shapes[i]!, backend));
+}
+
+/** The op applied to some inputs, the others fixed: a function of the differentiable inputs. */
+export function opFn<A>(op: OpDef<A>, sample: OpSample<A>, fixed: fg.Tensor[]) {
+  const diff = sample.shapes.map((_, i) => i).filter((i) => !op.nondiff?.includes(i));
+  return {
+    diff,
+    f: (...xs: fg.Tensor[]) => {
+      const args = fixed.slice();
+      diff.forEach((i, k) => (args[i] = xs[k]!));
+      return apply(op, args, sample.attrs);
+    },
+  };
+}
+
+export const onBackend = <T>(b: Backend, fn: () => T) => withBackend(b, fn);
+
+export function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  expectSameLength(a, b);
+  let m = 0;
+  for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i]! - b[i]!));
+  return m;
+}
+
+export function maxAbs(a: ArrayLike<number>): number {
+  let m = 0;
+  for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i]!));
+  return m;
+}
+
+function expectSameLength(a: ArrayLike<number>, b: ArrayLike<number>) {
+  if (a.length !== b.length) throw new Error(`length ${a.length} vs ${b.length}`);
+}
+
+export function dot(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  expectSameLength(a, b);
+  let s = 0;
+  for (let i = 0; i < a.length; i++) s += a[i]! * b[i]!;
+  return s;
+}
+
+export const label = (op: OpDef<any>, s: OpSample<any>) =>
+  `${op.name} ${s.shapes.map((x) => `[${x.join(',')}]`).join(' ')}${s.attrs ? ' ' + JSON.stringify(s.attrs) : ''}`;
