@@ -78,11 +78,11 @@ function gradsFor(level: TapeLevel, leaves: Tensor[], outs: Tensor[], seeds: Ten
 }
 
 /** [f(...args), ∇f] for a scalar f; gradients have the tree shape of args[argnums]. */
-export function valueAndGrad(f: Fn, opts?: GradOptions) {
+export function valueAndGrad(f: Fn, opts?: GradOptions, who = 'valueAndGrad') {
   return (...args: any[]): [any, any] => {
-    const argnums = argnumsOf(opts, args.length, 'valueAndGrad');
-    const { level, leaves, outs, value, rebuildArgs } = record(f, args, argnums, 'valueAndGrad');
-    const out = scalarOut(outs, 'valueAndGrad');
+    const argnums = argnumsOf(opts, args.length, who);
+    const { level, leaves, outs, value, rebuildArgs } = record(f, args, argnums, who);
+    const out = scalarOut(outs, who);
     const seed = fromValues(new Float64Array(out.size).fill(1), out.shape, out.backend);
     const flat = gradsFor(level, leaves, [out], [seed]);
     disposeUnlessIn(seed, flat);
@@ -93,7 +93,7 @@ export function valueAndGrad(f: Fn, opts?: GradOptions) {
 
 /** ∇f for a scalar f, with the tree shape of args[argnums]. */
 export function grad(f: Fn, opts?: GradOptions) {
-  const vg = valueAndGrad(f, opts);
+  const vg = valueAndGrad(f, opts, 'grad');
   return (...args: any[]): any => {
     const [value, g] = vg(...args);
     for (const v of flatten(value).leaves) v.dispose();
