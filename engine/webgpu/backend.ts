@@ -18,7 +18,12 @@ export class WebGpuBackend implements Backend {
   }
 
   upload(values: ArrayLike<number>, size: number): Storage {
-    const data = values instanceof Float32Array && values.length === size ? values : Float32Array.from({ length: size }, (_, i) => values[i]!);
+    const data =
+      values instanceof Float32Array && values.length === size
+        ? values
+        : ArrayBuffer.isView(values) || Array.isArray(values)
+          ? new Float32Array(values as ArrayLike<number>).subarray(0, size)
+          : Float32Array.from({ length: size }, (_, i) => values[i]!);
     const buffer = this.rt.createBuffer(size * 4);
     this.rt.upload(buffer, data);
     return this.wrap(buffer, size);
