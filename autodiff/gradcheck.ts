@@ -103,7 +103,7 @@ export async function gradcheck(f: (...xs: Tensor[]) => Tensor, inputs: Tensor[]
       const numeric = ((await at(h)) - (await at(-h))) / (2 * h);
       const a = analytic[j]!;
       const abs = Math.abs(a - numeric);
-      const rel = abs / Math.max(Math.abs(a), Math.abs(numeric), 1e-300);
+      const rel = abs / Math.max(Math.abs(a), Math.abs(numeric), atol);
       const bound = atol + rtol * Math.abs(numeric);
       if (!(abs <= bound)) rep.pass = false;
       if (!(abs / bound <= worst)) {
@@ -111,7 +111,7 @@ export async function gradcheck(f: (...xs: Tensor[]) => Tensor, inputs: Tensor[]
         Object.assign(rep, { worstIndex: j, analytic: a, numeric });
       }
       rep.maxAbsError = Math.max(rep.maxAbsError, abs);
-      if (abs > atol) rep.maxRelError = Math.max(rep.maxRelError, rel);
+      rep.maxRelError = Math.max(rep.maxRelError, rel);
       rep.checked++;
     }
     reports.push(rep);

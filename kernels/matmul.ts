@@ -41,5 +41,6 @@ export function launchMatmul(rt: GpuRuntime, a: GpuArg, b: GpuArg, out: GpuArg):
     params: [m, k, n, batchShape.length, ...batchShape, ...aStr, ...bStr],
     workgroups: [Math.ceil(n / TILE), Math.ceil(m / TILE), batches],
     label: 'matmul',
+    flops: 2 * batches * m * n * k,
   });
 }

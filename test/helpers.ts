@@ -1,6 +1,5 @@
 import * as fg from '../index.js';
 import { apply, type OpDef, type OpSample } from '../autodiff/op.js';
-import { normalArray, uniformArray } from '../engine/random.js';
 import { backendNamed, withBackend } from '../engine/context.js';
 import { fromValues } from '../engine/creation.js';
 import type { Backend } from '../engine/backend.js';
@@ -12,19 +11,6 @@ export async function initBoth(): Promise<{ cpu: Backend; gpu: Backend }> {
   await fg.init({ backend: 'webgpu' });
   await fg.init({ backend: 'cpu' });
   return { cpu: backendNamed('cpu'), gpu: backendNamed('webgpu') };
-}
-
-/** Seeded inputs in the op's domain, rounded to float32 so both backends see the same numbers. */
-export function sampleValues(shapes: number[][], domain: OpSample<unknown>['domain'], seed: number): Float64Array[] {
-  return shapes.map((shape, k) => {
-    const n = shape.reduce((a, b) => a * b, 1);
-    const s = seed * 31 + k;
-    let v: Float64Array;
-    if (domain === 'positive') v = uniformArray(n, s, 0.5, 2);
-    else if (domain === 'awayFromZero') v = uniformArray(n, s, 0.3, 2).map((x, i) => (uniformArray(n, s + 7)[i]! < 0.5 ? -x : x));
-    else v = normalArray(n, s);
-    return v.map(Math.fround);
-  });
 }
 
 export function tensorsOn(backend: Backend, values: Float64Array[], shapes: number[][]): fg.Tensor[] {
@@ -70,5 +56,4 @@ export function dot(a: ArrayLike<number>, b: ArrayLike<number>): number {
   return s;
 }
 
-export const label = (op: OpDef<any>, s: OpSample<any>) =>
-  `${op.name} ${s.shapes.map((x) => `[${x.join(',')}]`).join(' ')}${s.attrs ? ' ' + JSON.stringify(s.attrs) : ''}`;
+export { sampleValues, sampleLabel as label } from '../autodiff/samples.js';

@@ -20,6 +20,8 @@ export interface Dispatch {
   workgroups: [number, number?, number?];
   /** a label for errors */
   label: string;
+  /** arithmetic work, for the runtime's estimate of how long a submit takes */
+  flops?: number;
 }
 
 const PARAM_SLOT = 256; // minStorageBufferOffsetAlignment
@@ -120,7 +122,7 @@ export class GpuRuntime {
     pass.setPipeline(pipeline);
     pass.setBindGroup(0, bindGroup);
     pass.dispatchWorkgroups(x, y, z);
-    this.work.add(d.outputs.reduce((s, b) => s + b.size, 0) + d.inputs.reduce((s, b) => s + b.size, 0));
+    this.work.add(d.outputs.reduce((s, b) => s + b.size, 0) + d.inputs.reduce((s, b) => s + b.size, 0), d.flops);
     if (++this.pendingDispatches >= MAX_PENDING_DISPATCHES) this.flush();
   }
 
@@ -196,6 +198,31 @@ export class GpuRuntime {
     return this.device.createBuffer({ size: BufferPool.bucket(size), usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST });
   }
 
+  /**
+   * GPU time in milliseconds of the dispatches that `record` makes, from timestamp queries
+   * around one compute pass; null where the adapter has no timestamp queries (record still runs).
+   */
+  async gpuTime(record: () => void): Promise<number | null> {
+    if (!this.features.has('timestamp-query')) {
+      record();
+      return null;
+    }
+    this.flush();
+    this.querySet ??= this.device.createQuerySet({ type: 'timestamp', count: 2 });
+    this.queryBuffer ??= this.device.createBuffer({ size: 16, usage: GPUBufferUsage.QUERY_RESOLVE | GPUBufferUsage.COPY_SRC });
+    this.encoder = this.device.createCommandEncoder();
+    this.pass = this.encoder.beginComputePass({ timestampWrites: { querySet: this.querySet, beginningOfPassWriteIndex: 0, endOfPassWriteIndex: 1 } });
+    const before = this.pendingDispatches;
+    record();
+    if (this.pendingDispatches < before) throw new ArgumentError('gpuTime: the recorded work did not fit in one submit');
+    this.endPass().resolveQuerySet(this.querySet, 0, 2, this.queryBuffer, 0);
+    const [t0, t1] = new BigUint64Array(await this.read(this.queryBuffer, 16));
+    return Number(t1! - t0!) / 1e6;
+  }
+
+  private querySet: GPUQuerySet | null = null;
+  private queryBuffer: GPUBuffer | null = null;
+
   destroy(): void {
     this.pool.trim();
     for (const b of this.staging) b.destroy();
@@ -204,43 +231,48 @@ export class GpuRuntime {
 }
 
 /**
- * Estimates how long submitted work will run, from bytes touched and dispatch count, with a
- * rate learned from earlier reads, so that a read can sleep instead of spinning in mapAsync.
+ * Estimates how long submitted work will run, so that a read can sleep instead of spinning in
+ * mapAsync: a fixed cost per dispatch plus a rate per unit of work (kilobytes touched plus
+ * kiloflops), the rate learned from earlier reads that took long enough to measure. Small jobs
+ * never sleep; an estimate found too long is halved at once, so oversleeping does not repeat.
  */
 class WorkClock {
-  private unitsQueued = 0;
-  private unitsSubmitted = 0;
+  private static readonly DISPATCH_MS = 0.02;
+  private queued = { units: 0, dispatches: 0 };
+  private inFlight = { units: 0, dispatches: 0 };
   private since = 0;
-  private sleptMs = 0;
-  /** milliseconds per unit, learned */
-  private rate = 2e-5;
+  private slept = 0;
+  /** milliseconds per unit */
+  private rate = 1e-4;
 
-  add(bytes: number): void {
-    this.unitsQueued += bytes / 1000 + 20; // ~20 µs fixed cost per dispatch
+  add(bytes: number, flops = 0): void {
+    this.queued.units += (bytes + flops) / 1000;
+    this.queued.dispatches++;
   }
 
   submitted(): void {
-    if (this.unitsSubmitted === 0) this.since = performance.now();
-    this.unitsSubmitted += this.unitsQueued;
-    this.unitsQueued = 0;
+    if (this.inFlight.dispatches === 0) this.since = performance.now();
+    this.inFlight.units += this.queued.units;
+    this.inFlight.dispatches += this.queued.dispatches;
+    this.queued = { units: 0, dispatches: 0 };
+  }
+
+  private predicted(): number {
+    return WorkClock.DISPATCH_MS * this.inFlight.dispatches + this.rate * this.inFlight.units;
   }
 
   async sleepWhileBusy(): Promise<void> {
-    const expected = this.unitsSubmitted * this.rate - (performance.now() - this.since);
-    this.sleptMs = 0;
-    if (expected > 2) {
-      this.sleptMs = 0.8 * expected;
-      await new Promise((r) => setTimeout(r, this.sleptMs));
-    }
+    const left = this.predicted() - (performance.now() - this.since);
+    this.slept = left > 2 ? 0.8 * left : 0;
+    if (this.slept > 0) await new Promise((r) => setTimeout(r, this.slept));
   }
 
   done(): void {
     const elapsed = performance.now() - this.since;
-    const units = this.unitsSubmitted;
-    this.unitsSubmitted = 0;
-    if (units < 200) return; // too little work to learn from
-    const spun = elapsed - this.sleptMs;
-    if (spun > 1 || this.sleptMs === 0) this.rate = 0.7 * this.rate + 0.3 * (elapsed / units);
-    else this.rate *= 0.9; // finished while we slept: the estimate was too long
+    const { units, dispatches } = this.inFlight;
+    this.inFlight = { units: 0, dispatches: 0 };
+    const work = elapsed - WorkClock.DISPATCH_MS * dispatches;
+    if (this.slept > 0 && elapsed - this.slept < 0.5) this.rate *= 0.5; // done while we slept
+    else if (elapsed > 2 && work > 0 && units > 0) this.rate = 0.5 * this.rate + 0.5 * (work / units);
   }
 }
