@@ -10,4 +10,5 @@ import './autodiff/methods.js';
 export * from './autodiff/ops/index.js';
 export { registeredOps, type OpDef } from './autodiff/op.js';
 export { grad, valueAndGrad, vjp, jvp, jacfwd, jacrev, hvp, type GradOptions } from './autodiff/transforms.js';
+export { customVjp } from './autodiff/custom.js';
 export { gradcheck, type GradcheckReport, type GradcheckOptions } from './autodiff/gradcheck.js';

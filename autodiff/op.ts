@@ -40,6 +40,11 @@ export interface OpDef<A = undefined> extends Kernel<A> {
   readonly saves?: { inputs: boolean; output: boolean };
   /** sample inputs for the conformance suite */
   readonly samples: readonly OpSample<A>[];
+  /**
+   * A composite op: computed by running other ops (not a kernel), with its own vjp rule
+   * (customVjp). Forward mode differentiates through `forward` itself.
+   */
+  forward?(inputs: Tensor[], attrs: A): Tensor;
   /** bad inputs the op must reject, with what its error must say (conformance suite) */
   readonly rejects?: readonly { shapes: number[][]; attrs: A; message: RegExp }[];
 }
@@ -94,10 +99,7 @@ export function apply<A>(op: OpDef<A>, args: TensorOrNumber[], attrs: A): Tensor
     }
     return fromValues([a], [], backend);
   });
-  const outShape = op.shape(
-    inputs.map((t) => t.shape),
-    attrs,
-  );
+  const outShape = op.forward ? null : op.shape(inputs.map((t) => t.shape), attrs);
   return applyAt(op, inputs, attrs, outShape);
 }
 

@@ -20,7 +20,7 @@ const broadcastTo = (t: Tensor, shape: Shape) => apply(opNamed('broadcastTo'), [
 abstract class Level {
   active = true;
   constructor(readonly depth: number) {}
-  abstract process(op: OpDef<any>, inputs: Tensor[], attrs: unknown, outShape: Shape): Tensor;
+  abstract process(op: OpDef<any>, inputs: Tensor[], attrs: unknown, outShape: Shape | null): Tensor;
   /** primal of x one level down if x is traced at this level, else x itself */
   lower(x: Tensor): Tensor {
     return x.trace?.depth === this.depth ? x.trace.primal : x;
@@ -33,14 +33,16 @@ function depthOf(t: Tensor): number {
   return t.trace?.depth ?? 0;
 }
 
-export function applyAt(op: OpDef<any>, inputs: Tensor[], attrs: unknown, outShape: Shape): Tensor {
+/** Runs op on inputs at the highest level among them. outShape is null for composite ops. */
+export function applyAt(op: OpDef<any>, inputs: Tensor[], attrs: unknown, outShape: Shape | null): Tensor {
   let depth = 0;
   for (const x of inputs) depth = Math.max(depth, depthOf(x));
   if (depth === 0) {
+    if (op.forward) return op.forward(inputs, attrs);
     const backend = inputs[0]?.backend;
     if (!backend) throw new StateError(`${op.name}: needs at least one tensor input`);
-    const storage = backend.run(op, inputs.map((x) => x.storage!), inputs.map((x) => x.shape), attrs, outShape);
-    return new Tensor(backend, outShape, storage, null);
+    const storage = backend.run(op, inputs.map((x) => x.storage!), inputs.map((x) => x.shape), attrs, outShape!);
+    return new Tensor(backend, outShape!, storage, null);
   }
   const level = stack[depth - 1];
   if (!level || !level.active || level.depth !== depth) {
@@ -85,7 +87,9 @@ export class JvpLevel extends Level {
     super(depth);
   }
 
-  process(op: OpDef<any>, inputs: Tensor[], attrs: unknown, outShape: Shape): Tensor {
+  process(op: OpDef<any>, inputs: Tensor[], attrs: unknown, shape: Shape | null): Tensor {
+    if (op.forward) return op.forward(inputs, attrs); // forward mode goes through the composite
+    const outShape = shape!;
     const primals = inputs.map((x) => this.lower(x));
     const tangents: MaybeTensor[] = inputs.map((x) => (x.trace?.depth === this.depth ? (x.trace as JvpTrace).tangent : null));
     op.nondiff?.forEach((i) => (tangents[i] = null));
@@ -149,9 +153,10 @@ let nodeIds = 0;
 export class TapeLevel extends Level {
   readonly nodes: TapeNode[] = [];
 
-  process(op: OpDef<any>, inputs: Tensor[], attrs: unknown, outShape: Shape): Tensor {
+  process(op: OpDef<any>, inputs: Tensor[], attrs: unknown, shape: Shape | null): Tensor {
     const primals = inputs.map((x) => this.lower(x));
-    const out = applyAt(op, primals, attrs, outShape);
+    const out = applyAt(op, primals, attrs, shape);
+    const outShape = shape ?? out.shape;
     const parents = inputs.map((x) => (x.trace?.depth === this.depth ? (x.trace as TapeTrace) : null));
     op.nondiff?.forEach((i) => (parents[i] = null));
     if (parents.every((p) => p === null)) return out;

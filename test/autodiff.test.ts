@@ -138,3 +138,20 @@ for (const backend of ['cpu', 'webgpu'] as const) {
     });
   });
 }
+
+describe('customVjp', () => {
+  it('uses its own rule in reverse mode and goes through forward in forward mode', async () => {
+    await fg.init({ backend: 'cpu' });
+    // forward computes x², the rule claims 3x (deliberately not 2x, so that the test can tell)
+    const sq = fg.customVjp('sq', (x) => fg.square(x), ([x], _y, g) => [fg.mul(g, fg.mul(x!, 3))]);
+    const x = fg.tensor([1, 2]);
+    expect(Array.from(await sq(x).data())).toEqual([1, 4]);
+    expect(Array.from(await fg.grad((x: fg.Tensor) => fg.sum(sq(x)))(x).data())).toEqual([3, 6]);
+    const [, t] = fg.jvp(sq, [x], [fg.ones([2])]);
+    expect(Array.from(await t.data())).toEqual([2, 4]);
+    // grad of grad differentiates the rule: d/dx Σ 3x·x ... = 6x for the rule's own derivative
+    const d2 = fg.grad((x: fg.Tensor) => fg.sum(fg.mul(fg.grad((y: fg.Tensor) => fg.sum(sq(y)))(x), x)))(x);
+    expect(Array.from(await d2.data())).toEqual([6, 12]);
+    expect(() => fg.jacrev(sq)(x)).toThrow(/sq: its reverse-mode rule takes one cotangent at a time/);
+  });
+});
