@@ -41,7 +41,7 @@ export class GpuRuntime {
   private arena: GPUBuffer;
   private arenaWords = new Uint32Array(ARENA_BYTES / 4);
   private arenaUsed = 0;
-  private staging: GPUBuffer[] = [];
+  private staging = new Map<number, GPUBuffer[]>();
   private lost: string | null = null;
   private uncaptured: string | null = null;
   private work = new WorkClock();
@@ -187,15 +187,21 @@ export class GpuRuntime {
     this.work.done();
     const out = staging.getMappedRange(0, size).slice(0, bytes);
     staging.unmap();
-    this.staging.push(staging);
+    this.returnStaging(staging);
     this.check();
     return out;
   }
 
+  /** Staging buffers for reads, kept per size bucket. */
   private takeStaging(size: number): GPUBuffer {
-    const i = this.staging.findIndex((b) => b.size >= size && b.size <= 4 * size);
-    if (i >= 0) return this.staging.splice(i, 1)[0]!;
-    return this.device.createBuffer({ size: BufferPool.bucket(size), usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST });
+    const bucket = BufferPool.bucket(size);
+    return this.staging.get(bucket)?.pop() ?? this.device.createBuffer({ size: bucket, usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST });
+  }
+
+  private returnStaging(b: GPUBuffer): void {
+    const list = this.staging.get(b.size) ?? [];
+    list.push(b);
+    this.staging.set(b.size, list);
   }
 
   /**
@@ -225,7 +231,7 @@ export class GpuRuntime {
 
   destroy(): void {
     this.pool.trim();
-    for (const b of this.staging) b.destroy();
+    for (const list of this.staging.values()) for (const b of list) b.destroy();
     this.device.destroy();
   }
 }
