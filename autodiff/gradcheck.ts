@@ -1,7 +1,7 @@
 import type { Backend, BackendName } from '../engine/backend.js';
 import { backendNamed, withBackend } from '../engine/context.js';
 import { fromValues, toBackend } from '../engine/creation.js';
-import { ArgumentError } from '../engine/errors.js';
+import { ArgumentError, StateError } from '../engine/errors.js';
 import { tidy } from '../engine/scope.js';
 import { normalArray } from '../engine/random.js';
 import { Tensor } from '../engine/tensor.js';
@@ -59,13 +59,26 @@ export async function gradcheck(f: (...xs: Tensor[]) => Tensor, inputs: Tensor[]
   if (!Array.isArray(inputs) || !inputs.every((x) => x instanceof Tensor)) {
     throw new ArgumentError('gradcheck: inputs must be an array of tensors');
   }
-  const backend: Backend = backendNamed(opts.backend ?? 'cpu');
-  const xs = await Promise.all(inputs.map((x) => toBackend(x, backend)));
-  const values = await Promise.all(xs.map(async (x) => Float64Array.from(await x.data())));
+  let backend: Backend = backendNamed(opts.backend ?? 'cpu');
+  let note = '';
+  let xs = await Promise.all(inputs.map((x) => toBackend(x, backend)));
   const run = (ts: Tensor[]) => withBackend(backend, () => f(...ts));
 
   // contract a non-scalar output with a fixed random cotangent
-  const probe = run(xs);
+  let probe: Tensor;
+  try {
+    probe = tidy(() => run(xs));
+  } catch (err) {
+    // f closes over tensors of the inputs' backend, which cannot move to the CPU behind its back
+    const home = inputs[0]?.backend;
+    if (opts.backend || !(err instanceof StateError) || !home || home === backend || !/is on the/.test(err.message)) throw err;
+    xs.forEach((x, i) => x !== inputs[i] && x.dispose());
+    backend = home;
+    xs = inputs;
+    note = `; f uses tensors on ${home.name}, so the check ran there (pass backend: 'cpu' with CPU tensors for a float64 check)`;
+    probe = tidy(() => run(xs));
+  }
+  const values = await Promise.all(xs.map(async (x) => Float64Array.from(await x.data())));
   const v = probe.size === 1 ? null : fromValues(normalArray(probe.size, opts.seed ?? 7), probe.shape, backend);
   probe.dispose();
   const scalar = (...ts: Tensor[]) => (v ? sum(mul(run(ts), v)) : sum(run(ts)));
@@ -73,9 +86,10 @@ export async function gradcheck(f: (...xs: Tensor[]) => Tensor, inputs: Tensor[]
   const eval0 = await tidy(() => scalar(...xs)).item();
   const dtypeEps = EPS[backend.dtype];
   const fScale = Math.max(1, Math.abs(eval0));
-  const method = opts.eps
-    ? 'step and tolerances as given'
-    : `step h = ε^(1/3)·max(1, max|x|) with ε = ${dtypeEps.toExponential(2)} (${backend.dtype}); atol = 100·ε·S/h + 10·h²·S with S = max(1, |f|) (round-off plus truncation of central differences); rtol = ${backend.dtype === 'float64' ? '1e-6' : '1e-2'}`;
+  const method =
+    (opts.eps
+      ? 'step and tolerances as given'
+      : `step h = ε^(1/3)·max(1, max|x|) with ε = ${dtypeEps.toExponential(2)} (${backend.dtype}); atol = 100·ε·S/h + 10·h²·S with S = max(1, |f|) (round-off plus truncation of central differences); rtol = ${backend.dtype === 'float64' ? '1e-6' : '1e-2'}`) + note;
 
   const grads = tidy(() => grad(scalar, { argnums: xs.map((_, i) => i) })(...xs)) as Tensor[];
   const reports: InputReport[] = [];

@@ -139,6 +139,19 @@ for (const backend of ['cpu', 'webgpu'] as const) {
   });
 }
 
+describe('gradcheck of a function that closes over WebGPU tensors', () => {
+  it('runs on WebGPU and says so, instead of failing on mixed backends', async () => {
+    await fg.init({ backend: 'webgpu' });
+    const data = fg.randn([3, 5], { seed: 9 });
+    const W = fg.randn([4, 3], { seed: 10 });
+    const report = await fg.gradcheck((W) => fg.mean(fg.tanh(fg.matmul(W, data))), [W]);
+    expect(report.backend).toBe('webgpu');
+    expect(report.method).toMatch(/f uses tensors on webgpu, so the check ran there/);
+    expect(report.pass).toBe(true);
+    await expect(fg.gradcheck((W) => fg.mean(fg.matmul(W, data)), [W], { backend: 'cpu' })).rejects.toThrow(/matmul: argument b is on the webgpu backend/);
+  });
+});
+
 describe('customVjp', () => {
   it('uses its own rule in reverse mode and goes through forward in forward mode', async () => {
     await fg.init({ backend: 'cpu' });
