@@ -14,7 +14,8 @@ async function nodeWebGpu(): Promise<GPU> {
   }
   Object.assign(globalThis, mod.globals);
   process.env.XDG_RUNTIME_DIR ??= '/tmp';
-  nodeGpu = mod.create([]);
+  // Dawn quantizes timestamps (to ~65 µs) unless told otherwise; benchmarks need them exact.
+  nodeGpu = mod.create(['disable-dawn-features=timestamp_quantization']);
   return nodeGpu;
 }
 
