@@ -12,3 +12,7 @@ export { registeredOps, type OpDef } from './autodiff/op.js';
 export { grad, valueAndGrad, vjp, jvp, jacfwd, jacrev, hvp, type GradOptions } from './autodiff/transforms.js';
 export { customVjp } from './autodiff/custom.js';
 export { gradcheck, type GradcheckReport, type GradcheckOptions } from './autodiff/gradcheck.js';
+export * as optim from './solvers/optim/index.js';
+export { odeint, odeintGrid, type OdeintOptions, type AdjointOptions, type OdeFunc, type OdeMethod } from './solvers/ode/index.js';
+export * as models from './models/index.js';
+export * as linalg from './solvers/linalg/index.js';

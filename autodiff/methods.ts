@@ -21,6 +21,8 @@ declare module '../engine/tensor.js' {
     reshape(shape: readonly number[]): Tensor;
     transpose(perm?: readonly number[]): Tensor;
     broadcastTo(shape: readonly number[]): Tensor;
+    slice(begin: readonly number[], end?: readonly number[], axes?: readonly number[]): Tensor;
+    pad(widths: readonly (readonly [number, number])[], value?: number): Tensor;
     sum(axis?: number | null, keepDims?: boolean): Tensor;
     mean(axis?: number | null, keepDims?: boolean): Tensor;
   }
@@ -43,7 +45,25 @@ const methods: Record<string, (this: Tensor, ...a: any[]) => Tensor> = {
   reshape(shape) { return ops.reshape(this, shape); },
   transpose(perm) { return ops.transpose(this, perm); },
   broadcastTo(shape) { return ops.broadcastTo(this, shape); },
+  slice(begin, end, axes) { return ops.slice(this, begin, end, axes); },
+  pad(widths, value) { return ops.pad(this, widths, value); },
   sum(axis, keepDims) { return ops.sum(this, axis, keepDims); },
   mean(axis, keepDims) { return ops.mean(this, axis, keepDims); },
 };
 Object.assign(Tensor.prototype, methods);
+
+// Convolution and pooling: x.conv2d(w, { padding: 1 }).relu().maxPool2d({ kernel: 2 }).
+declare module '../engine/tensor.js' {
+  interface Tensor {
+    conv2d(w: Tensor, opts?: ops.Conv2dOptions): Tensor;
+    maxPool2d(opts: ops.PoolOptions): Tensor;
+    avgPool2d(opts: ops.PoolOptions & { countIncludePad?: boolean }): Tensor;
+  }
+}
+
+const convMethods: Record<string, (this: Tensor, ...a: any[]) => Tensor> = {
+  conv2d(w, opts) { return ops.conv2d(this, w, opts); },
+  maxPool2d(opts) { return ops.maxPool2d(this, opts); },
+  avgPool2d(opts) { return ops.avgPool2d(this, opts); },
+};
+Object.assign(Tensor.prototype, convMethods);

@@ -54,6 +54,8 @@ export interface OpSample<A> {
   attrs: A;
   /** input domain for random samples: real line, positive numbers, or away from kinks */
   domain?: 'real' | 'positive' | 'awayFromZero';
+  /** fixed values for some inputs (indices, labels, conditions), by input position; others are random */
+  values?: readonly (readonly number[] | undefined)[];
   /**
    * The op's derivative is zero by definition (stopGradient): the suite checks that instead of
    * finite differences.

@@ -1,10 +1,18 @@
 import { normalArray, uniformArray } from '../engine/random.js';
 import type { OpDef, OpSample } from './op.js';
 
-/** Seeded inputs in an op sample's domain, rounded to float32 so both backends see the same numbers. */
-export function sampleValues(shapes: number[][], domain: OpSample<unknown>['domain'], seed: number): Float64Array[] {
+/**
+ * Seeded inputs in an op sample's domain, rounded to float32 so both backends see the same
+ * numbers; inputs with `fixed` values (indices, labels) take those instead.
+ */
+export function sampleValues(shapes: number[][], domain: OpSample<unknown>['domain'], seed: number, fixed?: OpSample<unknown>['values']): Float64Array[] {
   return shapes.map((shape, k) => {
     const n = shape.reduce((a, b) => a * b, 1);
+    const given = fixed?.[k];
+    if (given) {
+      if (given.length !== n) throw new Error(`sample values for input ${k} have length ${given.length}, shape [${shape.join(', ')}] needs ${n}`);
+      return Float64Array.from(given, Math.fround);
+    }
     const s = seed * 31 + k;
     let v: Float64Array;
     if (domain === 'positive') v = uniformArray(n, s, 0.5, 2);

@@ -32,6 +32,10 @@ export interface Backend {
   retain(storage: Storage): void;
   release(storage: Storage): void;
   memory(): { buffers: number; bytes: number };
+  /** the most bytes live at once since the last reset; `reset` starts a new window at the live bytes */
+  peakBytes(reset?: boolean): number;
+  /** the values of a storage without waiting, where the backend holds them on the host (cpu) */
+  readSync?(storage: Storage): Float64Array;
   /** submits recorded work without waiting for it */
   flush(): void;
 }

@@ -44,9 +44,16 @@ export function getBackend(name: BackendName): Backend | undefined {
   return backends[name];
 }
 
-/** Live storage on the current backend: number of buffers and their bytes. */
-export function memory(): { buffers: number; bytes: number } {
-  return currentBackend().memory();
+/**
+ * Live storage on the current backend: number of buffers and their bytes. With `{ peak: true }`
+ * also `peakBytes`, the most bytes live at once since the last `{ resetPeak: true }` (which
+ * reads the peak, then starts a new window at the bytes live now).
+ */
+export function memory(): { buffers: number; bytes: number };
+export function memory(opts: { peak?: boolean; resetPeak?: boolean }): { buffers: number; bytes: number; peakBytes: number };
+export function memory(opts?: { peak?: boolean; resetPeak?: boolean }): { buffers: number; bytes: number; peakBytes?: number } {
+  const b = currentBackend();
+  return opts ? { ...b.memory(), peakBytes: b.peakBytes(!!opts.resetPeak) } : b.memory();
 }
 
 /** The WebGPU runtime (device, limits, pipeline cache), for benchmarks and advanced use. */

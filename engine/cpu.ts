@@ -11,10 +11,12 @@ export class CpuBackend implements Backend {
   readonly dtype = 'float64' as const;
   private live = 0;
   private liveBytes = 0;
+  private peak = 0;
 
   private wrap(data: Float64Array): CpuStorage {
     this.live++;
     this.liveBytes += data.byteLength;
+    this.peak = Math.max(this.peak, this.liveBytes);
     return { backend: this, size: data.length, refs: 1, data };
   }
 
@@ -37,6 +39,10 @@ export class CpuBackend implements Backend {
     return (storage as CpuStorage).data.slice();
   }
 
+  readSync(storage: Storage): Float64Array {
+    return (storage as CpuStorage).data;
+  }
+
   retain(storage: Storage): void {
     storage.refs++;
   }
@@ -50,6 +56,12 @@ export class CpuBackend implements Backend {
 
   memory() {
     return { buffers: this.live, bytes: this.liveBytes };
+  }
+
+  peakBytes(reset = false): number {
+    const p = this.peak;
+    if (reset) this.peak = this.liveBytes;
+    return p;
   }
 
   flush(): void {}

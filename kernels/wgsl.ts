@@ -24,6 +24,32 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) 
 export const mathPrelude = `
 fn safe_tanh(x: f32) -> f32 { let e = exp(-2.0 * abs(x)); return sign(x) * (1.0 - e) / (1.0 + e); }
 fn safe_sigmoid(x: f32) -> f32 { let e = exp(-abs(x)); return select(e / (1.0 + e), 1.0 / (1.0 + e), x >= 0.0); }
+// log(1 + x) without losing small x: the series below 1e-2 (truncation x⁴/5 relative, < 2e-9)
+fn safe_log1p(x: f32) -> f32 {
+  if (abs(x) < 1e-2) { return x * (1.0 - x * (0.5 - x * (1.0 / 3.0 - x * 0.25))); }
+  return log(1.0 + x);
+}
+// log(1 + e^x) = max(x, 0) + log1p(e^−|x|): no overflow for large x, no cancellation for small
+fn safe_softplus(x: f32) -> f32 { return max(x, 0.0) + safe_log1p(exp(-abs(x))); }
+// x^p for every real x where it is real: integer p with a negative base keeps the sign; 0^0 = 1
+fn safe_pow(x: f32, p: f32) -> f32 {
+  if (p == 0.0) { return 1.0; }
+  if (x == 0.0) { return select(1.0 / abs(x), 0.0, p > 0.0); } // +inf for p < 0
+  let m = pow(abs(x), p);
+  if (x > 0.0) { return m; }
+  if (p != round(p)) { return pow(x, p); }
+  return select(m, -m, fract(0.5 * p) != 0.0);
+}
+// GELU, tanh form: 0.5·x·(1 + tanh(√(2/π)·(x + 0.044715·x³))); tanh is ±1 in f32 beyond |x| = 20
+fn gelu_tanh(x: f32) -> f32 {
+  let z = clamp(x, -20.0, 20.0);
+  return 0.5 * x * (1.0 + safe_tanh(0.7978845608028654 * (z + 0.044715 * z * z * z)));
+}
+fn gelu_tanh_grad(x: f32) -> f32 {
+  let z = clamp(x, -20.0, 20.0);
+  let t = safe_tanh(0.7978845608028654 * (z + 0.044715 * z * z * z));
+  return 0.5 * (1.0 + t) + 0.5 * z * (1.0 - t * t) * 0.7978845608028654 * (1.0 + 0.134145 * z * z);
+}
 `;
 
 export const f32bits = (x: number) => new Uint32Array(new Float32Array([x]).buffer)[0]!;

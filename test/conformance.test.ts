@@ -29,7 +29,7 @@ for (const op of ops) {
   describe(`op ${op.name}`, () => {
     op.samples.forEach((sample, si) => {
       const seed = 1000 + si;
-      const values = () => sampleValues(sample.shapes, sample.domain, seed);
+      const values = () => sampleValues(sample.shapes, sample.domain, seed, sample.values);
 
       it(`WebGPU equals the float64 reference: ${label(op, sample)}`, async () => {
         const vs = values();
@@ -116,7 +116,8 @@ for (const op of ops) {
       const shapes = op.samples[0]!.shapes;
       const args: unknown[] = shapes.map((s) => fg.zeros(s));
       args[0] = 'x';
-      expect(() => apply(op, args as fg.Tensor[], op.samples[0]!.attrs)).toThrow(new RegExp(`${op.name}: argument ${op.args[0]} must be a Tensor or a number`));
+      const argName = op.args[0]!.replace(/[[\]().*+?^$|{}\\]/g, '\\$&'); // names like xs[0]
+      expect(() => apply(op, args as fg.Tensor[], op.samples[0]!.attrs)).toThrow(new RegExp(`${op.name}: argument ${argName} must be a Tensor or a number`));
     });
 
     for (const bad of op.rejects ?? []) {

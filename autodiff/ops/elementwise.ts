@@ -1,6 +1,7 @@
 import { broadcastShapes, broadcastStrides, sizeOf, type Shape } from '../../engine/shape.js';
 import type { Tensor } from '../../engine/tensor.js';
 import { launchElementwise } from '../../kernels/elementwise.js';
+import { launchUnaryAttrs } from '../../kernels/unary-attrs.js';
 import { apply, defineOp, type MaybeTensor, type OpDef, type OpSample, type TensorOrNumber } from '../op.js';
 import { mul, neg, add } from './arith.js';
 import { unbroadcast } from './shape.js';
@@ -28,9 +29,9 @@ export function cpuMap(fn: (...v: number[]) => number, inputs: Float64Array[], s
 }
 
 /** A partial derivative: a tensor, or a constant 0 / ±1 (no multiply needed). */
-type Partial = Tensor | 0 | 1 | -1;
+export type Partial = Tensor | 0 | 1 | -1;
 
-function times(t: Tensor, p: Partial): MaybeTensor {
+export function times(t: Tensor, p: Partial): MaybeTensor {
   return p === 0 ? null : p === 1 ? t : p === -1 ? neg(t) : mul(t, p);
 }
 
@@ -110,4 +111,73 @@ export function defineBinary(spec: {
 
 export function addMaybe(a: MaybeTensor, b: MaybeTensor): MaybeTensor {
   return a && b ? add(a, b) : a ?? b;
+}
+
+/**
+ * An elementwise op of one input with numeric attributes (a slope, clip bounds): `params` lists
+ * them in the order the WGSL expression reads them (p0, p1, …), `check` rejects bad values.
+ */
+export function defineUnaryAttrs<A>(spec: {
+  name: string;
+  wgsl: string;
+  params: (attrs: A) => number[];
+  cpu: (x: number, attrs: A) => number;
+  deriv: (x: Tensor, y: Tensor, attrs: A) => Partial;
+  check?: (attrs: A) => void;
+  samples: { attrs: A; domain?: OpSample<A>['domain'] }[];
+  saves?: OpDef['saves'];
+}): OpDef<A> {
+  return defineOp<A>({
+    name: spec.name,
+    args: ['x'],
+    broadcasting: true,
+    saves: spec.saves,
+    shape: ([x], attrs) => (spec.check?.(attrs), x!),
+    cpu: ([x], _s, attrs) => x!.map((v) => spec.cpu(v, attrs)),
+    gpu: (rt, [x], out, attrs) => launchUnaryAttrs(rt, spec.name, spec.wgsl, x!, out, spec.params(attrs)),
+    vjp: ([x], y, g, attrs) => [times(g, spec.deriv(x!, y, attrs))],
+    jvp: ([x], y, [dx], attrs) => dx && times(dx, spec.deriv(x!, y, attrs)),
+    samples: spec.samples.flatMap(({ attrs, domain }) => unarySamples().map((s) => ({ shapes: [s], attrs, domain }))),
+  });
+}
+
+/**
+ * An elementwise op of three broadcasting inputs. Its rules see the inputs, the output and the
+ * cotangent (or tangents, padded to the output's rank); `vjp` returns cotangents of the
+ * broadcast shape, which are summed down to each input's shape here.
+ */
+export function defineTernary(spec: {
+  name: string;
+  args: [string, string, string];
+  wgsl: string;
+  cpu: (a: number, b: number, c: number) => number;
+  vjp: (xs: Tensor[], y: Tensor, g: Tensor) => MaybeTensor[];
+  jvp: (xs: Tensor[], y: Tensor, tangents: MaybeTensor[]) => MaybeTensor;
+  nondiff?: number[];
+  saves?: OpDef['saves'];
+  samples: OpSample<undefined>[];
+}): (a: TensorOrNumber, b: TensorOrNumber, c: TensorOrNumber) => Tensor {
+  const op: OpDef = defineOp({
+    name: spec.name,
+    args: spec.args,
+    broadcasting: true,
+    nondiff: spec.nondiff,
+    saves: spec.saves,
+    shape: (shapes) => broadcastShapes(spec.name, shapes, spec.args),
+    cpu: (xs, shapes, _a, outShape) => cpuMap(spec.cpu, xs, shapes, outShape),
+    gpu: (rt, xs, out) => launchElementwise(rt, spec.name, spec.wgsl, xs, out),
+    vjp: (xs, y, g, _a, shapes, outShape) => {
+      const batch = g.rank - outShape.length;
+      return spec.vjp(xs, y, g).map((gi, i) => gi && unbroadcast(gi, shapes[i]!, batch));
+    },
+    jvp: (xs, y, ts) => spec.jvp(xs, y, ts),
+    samples: spec.samples,
+    rejects: [
+      {
+        shapes: [[3], [4], [3]], attrs: undefined,
+        message: new RegExp(`${spec.name}: shapes do not broadcast: ${spec.args[0]} \\[3\\], ${spec.args[1]} \\[4\\], ${spec.args[2]} \\[3\\]`),
+      },
+    ],
+  });
+  return (a, b, c) => apply(op, [a, b, c], undefined);
 }

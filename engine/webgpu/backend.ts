@@ -60,6 +60,12 @@ export class WebGpuBackend implements Backend {
     return { buffers: this.rt.pool.liveBuffers, bytes: this.rt.pool.liveBytes };
   }
 
+  peakBytes(reset = false): number {
+    const p = this.rt.pool.peakBytes;
+    if (reset) this.rt.pool.peakBytes = this.rt.pool.liveBytes;
+    return p;
+  }
+
   flush(): void {
     this.rt.flush();
   }

@@ -19,6 +19,9 @@ async function nodeWebGpu(): Promise<GPU> {
   return nodeGpu;
 }
 
+/** Dawn's GPU object in Node once WebGPU is set up (another engine can share the adapter). */
+export const dawnGpu = (): GPU | null => nodeGpu;
+
 const isNode = typeof process !== 'undefined' && !!process.versions?.node;
 
 export interface Acquired {

@@ -9,6 +9,8 @@ export class BufferPool {
   liveBuffers = 0;
   liveBytes = 0;
   pooledBytes = 0;
+  /** the most live bytes since the last reset */
+  peakBytes = 0;
 
   constructor(private device: GPUDevice, private usage: number) {}
 
@@ -26,6 +28,7 @@ export class BufferPool {
     const buffer = reused ?? this.device.createBuffer({ size, usage: this.usage });
     this.liveBuffers++;
     this.liveBytes += size;
+    this.peakBytes = Math.max(this.peakBytes, this.liveBytes);
     return buffer;
   }
 

@@ -24,35 +24,72 @@ export interface Dispatch {
   flops?: number;
 }
 
-const PARAM_SLOT = 256; // minStorageBufferOffsetAlignment
-const ARENA_BYTES = 1 << 16;
+interface StatusCheck {
+  buffer: GPUBuffer;
+  bytes: number;
+  decode: (words: Uint32Array) => Error | null;
+}
+
+/** parameter slab: every distinct params content gets a slot, written once */
+const SLAB_BYTES = 1 << 20;
 const MAX_PENDING_DISPATCHES = 512;
+/**
+ * Submits this often while recording, so that the device works on the first dispatches while
+ * the rest are recorded (a submit costs far less than the dispatches it carries).
+ */
+const EARLY_SUBMIT_DISPATCHES = 48;
+const MAX_BIND_GROUPS = 4096;
 
 /**
  * Records dispatches into one command encoder and one compute pass, submits them in batches,
  * and reads back only when asked. Pipelines are compiled once per WGSL source.
+ *
+ * Per dispatch cost matters (a chain of small ops is bound by it). Creating a bind group costs
+ * about as much as the dispatch itself on a software driver, and dynamic offsets doubled the
+ * cost of a dispatch there; so params live in a slab where each distinct content has its own
+ * slot (written once), pipelines use explicit layouts (params at binding 0, inputs read-only,
+ * outputs read-write), and bind groups are cached by params slot and buffers: a loop that
+ * reuses pooled buffers and shapes creates none after its first iterations.
  */
 export class GpuRuntime {
   readonly pool: BufferPool;
   private pipelines = new Map<string, GPUComputePipeline>();
+  private layouts = new Map<string, { group: GPUBindGroupLayout; pipeline: GPUPipelineLayout }>();
+  /** bind groups by [counts, params offset, buffer ids…]: a trie of Maps, so a hit allocates nothing */
+  private bindGroups = new Map<number, unknown>();
+  private bindGroupCount = 0;
+  /** the pipeline last set on the open pass (setting it again costs a call into Dawn) */
+  private lastPipeline: GPUComputePipeline | null = null;
+  private bufferIds = new WeakMap<GPUBuffer, number>();
+  private nextBufferId = 1;
   private encoder: GPUCommandEncoder | null = null;
   private pass: GPUComputePassEncoder | null = null;
   private pendingDispatches = 0;
-  private arena: GPUBuffer;
-  private arenaWords = new Uint32Array(ARENA_BYTES / 4);
-  private arenaUsed = 0;
+  /** no early submits while gpuTime records (its timestamps bracket one pass) */
+  private holdSubmits = false;
+  private slab: GPUBuffer;
+  private slabUsed = 0;
+  /** params content → [offset in the slab, bytes] */
+  private paramSlots = new Map<string, [number, number]>();
+  /** the same for params of one word (most elementwise kernels), without building a key */
+  private paramSlots1 = new Map<number, [number, number]>();
+  private readonly paramAlign: number;
   private staging = new Map<number, GPUBuffer[]>();
   private lost: string | null = null;
   private uncaptured: string | null = null;
   private work = new WorkClock();
+  private checks: StatusCheck[] = [];
+  /** dispatches recorded since the runtime was made (benchmarks report dispatches per step) */
+  dispatchCount = 0;
   readonly limits: GPUSupportedLimits;
   readonly features: ReadonlySet<string>;
 
   constructor(readonly device: GPUDevice, readonly adapter: GPUAdapter) {
     this.limits = device.limits;
     this.features = device.features as ReadonlySet<string>;
+    this.paramAlign = Math.max(4, device.limits.minStorageBufferOffsetAlignment);
     this.pool = new BufferPool(device, GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC | GPUBufferUsage.COPY_DST);
-    this.arena = device.createBuffer({ size: ARENA_BYTES, usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_DST });
+    this.slab = this.newSlab();
     device.lost.then((info) => {
       this.lost = `${info.reason}: ${info.message}`;
     });
@@ -70,18 +107,103 @@ export class GpuRuntime {
     }
   }
 
-  pipeline(wgsl: string, label: string): GPUComputePipeline {
+  /** params (read-only) at 0, then `inputs` read-only and `outputs` read-write buffers */
+  private layout(inputs: number, outputs: number) {
+    const key = `${inputs}.${outputs}`;
+    let l = this.layouts.get(key);
+    if (!l) {
+      const entry = (binding: number, type: GPUBufferBindingType): GPUBindGroupLayoutEntry => ({ binding, visibility: GPUShaderStage.COMPUTE, buffer: { type } });
+      const entries = [entry(0, 'read-only-storage')];
+      for (let i = 0; i < inputs + outputs; i++) entries.push(entry(i + 1, i < inputs ? 'read-only-storage' : 'storage'));
+      const group = this.device.createBindGroupLayout({ entries, label: `flowgrad ${key}` });
+      l = { group, pipeline: this.device.createPipelineLayout({ bindGroupLayouts: [group] }) };
+      this.layouts.set(key, l);
+    }
+    return l;
+  }
+
+  /** The compute pipeline of a WGSL source whose bindings follow the layout above. */
+  pipeline(wgsl: string, label: string, inputs: number, outputs: number): GPUComputePipeline {
     let p = this.pipelines.get(wgsl);
     if (!p) {
       const module = this.device.createShaderModule({ code: wgsl, label });
-      p = this.device.createComputePipeline({ layout: 'auto', compute: { module, entryPoint: 'main' }, label });
+      p = this.device.createComputePipeline({ layout: this.layout(inputs, outputs).pipeline, compute: { module, entryPoint: 'main' }, label });
       this.pipelines.set(wgsl, p);
+      this.work.compiled();
     }
     return p;
   }
 
   get pipelineCount(): number {
     return this.pipelines.size;
+  }
+
+  private bufferId(b: GPUBuffer): number {
+    let id = this.bufferIds.get(b);
+    if (id === undefined) this.bufferIds.set(b, (id = this.nextBufferId++));
+    return id;
+  }
+
+  private newSlab(): GPUBuffer {
+    this.slabUsed = 0;
+    this.paramSlots.clear();
+    this.paramSlots1.clear();
+    this.clearBindGroups(); // they bind the previous slab
+    return this.device.createBuffer({ size: SLAB_BYTES, usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_DST, label: 'flowgrad params' });
+  }
+
+  /** The slab slot holding these params, written on first use (before the submit that reads it). */
+  private paramSlot(params: ArrayLike<number> | undefined): [number, number] {
+    const words = params?.length ?? 0;
+    let key = '';
+    let slot: [number, number] | undefined;
+    if (words === 1) slot = this.paramSlots1.get(params![0]!);
+    else {
+      for (let i = 0; i < words; i++) key += `${params![i]},`;
+      slot = this.paramSlots.get(key);
+    }
+    if (!slot) {
+      const bytes = Math.max(words, 1) * 4;
+      const span = Math.ceil(bytes / this.paramAlign) * this.paramAlign;
+      if (span > SLAB_BYTES) throw new ArgumentError(`${words} parameter words exceed the parameter slab (${SLAB_BYTES} bytes)`);
+      // a full slab is replaced, not overwritten: recorded work may still read its slots
+      if (this.slabUsed + span > SLAB_BYTES) this.slab = this.newSlab();
+      const data = new Uint32Array(bytes / 4);
+      for (let i = 0; i < words; i++) data[i] = params![i]!;
+      this.device.queue.writeBuffer(this.slab, this.slabUsed, data);
+      slot = [this.slabUsed, bytes];
+      this.slabUsed += span;
+      if (words === 1) this.paramSlots1.set(params![0]!, slot);
+      else this.paramSlots.set(key, slot);
+    }
+    return slot;
+  }
+
+  private clearBindGroups(): void {
+    this.bindGroups = new Map();
+    this.bindGroupCount = 0;
+  }
+
+  private bindGroup(inputs: GPUBuffer[], outputs: GPUBuffer[], [offset, size]: [number, number]): GPUBindGroup {
+    if (this.bindGroupCount >= MAX_BIND_GROUPS) this.clearBindGroups();
+    const step = (node: Map<number, unknown>, key: number) => {
+      let next = node.get(key) as Map<number, unknown> | undefined;
+      if (!next) node.set(key, (next = new Map()));
+      return next;
+    };
+    let node = step(step(this.bindGroups, inputs.length * 1024 + outputs.length), offset);
+    for (let i = 0; i < inputs.length + outputs.length - 1; i++) node = step(node, this.bufferId(i < inputs.length ? inputs[i]! : outputs[i - inputs.length]!));
+    const last = this.bufferId(outputs[outputs.length - 1] ?? inputs[inputs.length - 1]!);
+    let g = node.get(last) as GPUBindGroup | undefined;
+    if (!g) {
+      const entries: GPUBindGroupEntry[] = [{ binding: 0, resource: { buffer: this.slab, offset, size } }];
+      inputs.forEach((buffer, i) => entries.push({ binding: i + 1, resource: { buffer } }));
+      outputs.forEach((buffer, i) => entries.push({ binding: inputs.length + i + 1, resource: { buffer } }));
+      g = this.device.createBindGroup({ layout: this.layout(inputs.length, outputs.length).group, entries });
+      node.set(last, g);
+      this.bindGroupCount++;
+    }
+    return g;
   }
 
   createBuffer(bytes: number): GPUBuffer {
@@ -105,25 +227,19 @@ export class GpuRuntime {
     if (x > maxDim || y > maxDim || z > maxDim) {
       throw new ArgumentError(`${d.label}: ${x}×${y}×${z} workgroups exceed this adapter's limit of ${maxDim} per dimension`);
     }
-    const pipeline = this.pipeline(d.wgsl, d.label);
-    const entries: GPUBindGroupEntry[] = [];
-    if (d.params) {
-      const words = d.params.length;
-      const slots = Math.ceil((words * 4) / PARAM_SLOT) || 1;
-      if (this.arenaUsed + slots * PARAM_SLOT > ARENA_BYTES) this.flush();
-      const offset = this.arenaUsed;
-      for (let i = 0; i < words; i++) this.arenaWords[offset / 4 + i] = d.params[i]!;
-      this.arenaUsed += slots * PARAM_SLOT;
-      entries.push({ binding: 0, resource: { buffer: this.arena, offset, size: Math.max(words, 1) * 4 } });
-    }
-    [...d.inputs, ...d.outputs].forEach((buffer, i) => entries.push({ binding: i + 1, resource: { buffer } }));
-    const bindGroup = this.device.createBindGroup({ layout: pipeline.getBindGroupLayout(0), entries, label: d.label });
+    const pipeline = this.pipeline(d.wgsl, d.label, d.inputs.length, d.outputs.length);
+    const bindGroup = this.bindGroup(d.inputs, d.outputs, this.paramSlot(d.params));
     const pass = this.computePass();
-    pass.setPipeline(pipeline);
+    if (pipeline !== this.lastPipeline) pass.setPipeline((this.lastPipeline = pipeline));
     pass.setBindGroup(0, bindGroup);
     pass.dispatchWorkgroups(x, y, z);
-    this.work.add(d.outputs.reduce((s, b) => s + b.size, 0) + d.inputs.reduce((s, b) => s + b.size, 0), d.flops);
-    if (++this.pendingDispatches >= MAX_PENDING_DISPATCHES) this.flush();
+    this.dispatchCount++;
+    let bytes = 0;
+    for (const b of d.inputs) bytes += b.size;
+    for (const b of d.outputs) bytes += b.size;
+    this.work.add(bytes, d.flops);
+    this.pendingDispatches++;
+    if (this.pendingDispatches >= MAX_PENDING_DISPATCHES || (this.pendingDispatches % EARLY_SUBMIT_DISPATCHES === 0 && !this.holdSubmits)) this.flush();
   }
 
   /** 1-D dispatch over n threads of workgroup size wg, folded into 2-D when n is large. */
@@ -145,6 +261,7 @@ export class GpuRuntime {
     this.encoder ??= this.device.createCommandEncoder();
     this.pass?.end();
     this.pass = null;
+    this.lastPipeline = null;
     return this.encoder;
   }
 
@@ -153,16 +270,23 @@ export class GpuRuntime {
     this.endPass().copyBufferToBuffer(src, 0, dst, 0, bytes);
   }
 
+  /**
+   * A buffer that recorded kernels write error flags into (non-convergence, bad input), read
+   * back with the next read and then released to the pool: `decode` turns its words into the
+   * error to throw, or null. Kernels cannot throw, and reading right after them would stall.
+   */
+  checkAtRead(buffer: GPUBuffer, bytes: number, decode: (words: Uint32Array) => Error | null): void {
+    this.checks.push({ buffer, bytes: Math.ceil(bytes / 4) * 4, decode });
+  }
+
   /** Submits everything recorded so far; does not wait. */
   flush(): void {
     if (!this.encoder) return;
     const encoder = this.endPass();
-    if (this.arenaUsed > 0) this.device.queue.writeBuffer(this.arena, 0, this.arenaWords.buffer, 0, this.arenaUsed);
     this.device.queue.submit([encoder.finish()]);
     this.work.submitted();
     this.encoder = null;
     this.pendingDispatches = 0;
-    this.arenaUsed = 0;
     this.pool.submitted();
   }
 
@@ -174,21 +298,38 @@ export class GpuRuntime {
   async read(buffer: GPUBuffer, bytes: number): Promise<ArrayBuffer> {
     this.check();
     const size = Math.max(4, Math.ceil(bytes / 4) * 4);
-    const staging = this.takeStaging(size);
+    const checks = this.checks;
+    this.checks = [];
+    const total = checks.reduce((s, c) => s + c.bytes, size);
+    const staging = this.takeStaging(total);
     this.copy(buffer, staging, size);
+    let at = size;
+    for (const c of checks) {
+      this.endPass().copyBufferToBuffer(c.buffer, 0, staging, at, c.bytes);
+      at += c.bytes;
+    }
     this.flush();
     await this.work.sleepWhileBusy();
     try {
-      await staging.mapAsync(GPUMapMode.READ, 0, size);
+      await staging.mapAsync(GPUMapMode.READ, 0, total);
     } catch (err) {
       this.check();
       throw new DeviceError(`WebGPU: reading a buffer failed: ${(err as Error).message}`);
     }
     this.work.done();
-    const out = staging.getMappedRange(0, size).slice(0, bytes);
+    const mapped = staging.getMappedRange(0, total);
+    const out = mapped.slice(0, bytes);
+    let error: Error | null = null;
+    at = size;
+    for (const c of checks) {
+      error ??= c.decode(new Uint32Array(mapped.slice(at, at + c.bytes)));
+      at += c.bytes;
+      this.pool.release(c.buffer);
+    }
     staging.unmap();
     this.returnStaging(staging);
     this.check();
+    if (error) throw error;
     return out;
   }
 
@@ -217,9 +358,15 @@ export class GpuRuntime {
     this.querySet ??= this.device.createQuerySet({ type: 'timestamp', count: 2 });
     this.queryBuffer ??= this.device.createBuffer({ size: 16, usage: GPUBufferUsage.QUERY_RESOLVE | GPUBufferUsage.COPY_SRC });
     this.encoder = this.device.createCommandEncoder();
+    this.lastPipeline = null;
     this.pass = this.encoder.beginComputePass({ timestampWrites: { querySet: this.querySet, beginningOfPassWriteIndex: 0, endOfPassWriteIndex: 1 } });
     const before = this.pendingDispatches;
-    record();
+    this.holdSubmits = true;
+    try {
+      record();
+    } finally {
+      this.holdSubmits = false;
+    }
     if (this.pendingDispatches < before) throw new ArgumentError('gpuTime: the recorded work did not fit in one submit');
     this.endPass().resolveQuerySet(this.querySet, 0, 2, this.queryBuffer, 0);
     const [t0, t1] = new BigUint64Array(await this.read(this.queryBuffer, 16));
@@ -230,6 +377,7 @@ export class GpuRuntime {
   private queryBuffer: GPUBuffer | null = null;
 
   destroy(): void {
+    this.clearBindGroups();
     this.pool.trim();
     for (const list of this.staging.values()) for (const b of list) b.destroy();
     this.device.destroy();
@@ -240,12 +388,19 @@ export class GpuRuntime {
  * Estimates how long submitted work will run, so that a read can sleep instead of spinning in
  * mapAsync: a fixed cost per dispatch plus a rate per unit of work (kilobytes touched plus
  * kiloflops), the rate learned from earlier reads that took long enough to measure. Small jobs
- * never sleep; an estimate found too long is halved at once, so oversleeping does not repeat.
+ * never sleep; an estimate found too long shrinks at each read until a read wakes just before
+ * the work is done (halving it at once made the estimate swing between oversleeping and
+ * spinning, and a spinning read takes a core from a software driver).
+ * Only work large enough for its rate to dominate teaches the rate, and never a batch that
+ * compiled a pipeline (a driver may compile while the batch runs, which says nothing about the
+ * rate: learning from it made later small reads sleep for seconds).
  */
 class WorkClock {
   private static readonly DISPATCH_MS = 0.02;
-  private queued = { units: 0, dispatches: 0 };
-  private inFlight = { units: 0, dispatches: 0 };
+  /** work below this many units (1 MB touched or 1 MFLOP) does not teach the rate */
+  private static readonly LEARN_UNITS = 1000;
+  private queued = { units: 0, dispatches: 0, compiled: false };
+  private inFlight = { units: 0, dispatches: 0, compiled: false };
   private since = 0;
   private slept = 0;
   /** milliseconds per unit */
@@ -256,11 +411,17 @@ class WorkClock {
     this.queued.dispatches++;
   }
 
+  /** a pipeline was compiled for the queued work */
+  compiled(): void {
+    this.queued.compiled = true;
+  }
+
   submitted(): void {
     if (this.inFlight.dispatches === 0) this.since = performance.now();
     this.inFlight.units += this.queued.units;
     this.inFlight.dispatches += this.queued.dispatches;
-    this.queued = { units: 0, dispatches: 0 };
+    this.inFlight.compiled ||= this.queued.compiled;
+    this.queued = { units: 0, dispatches: 0, compiled: false };
   }
 
   private predicted(): number {
@@ -269,16 +430,18 @@ class WorkClock {
 
   async sleepWhileBusy(): Promise<void> {
     const left = this.predicted() - (performance.now() - this.since);
-    this.slept = left > 2 ? 0.8 * left : 0;
+    this.slept = left > 1 ? 0.9 * left : 0; // Node's timers are about a millisecond coarse
     if (this.slept > 0) await new Promise((r) => setTimeout(r, this.slept));
   }
 
   done(): void {
     const elapsed = performance.now() - this.since;
-    const { units, dispatches } = this.inFlight;
-    this.inFlight = { units: 0, dispatches: 0 };
+    const { units, dispatches, compiled } = this.inFlight;
+    this.inFlight = { units: 0, dispatches: 0, compiled: false };
     const work = elapsed - WorkClock.DISPATCH_MS * dispatches;
-    if (this.slept > 0 && elapsed - this.slept < 0.5) this.rate *= 0.5; // done while we slept
-    else if (elapsed > 2 && work > 0 && units > 0) this.rate = 0.5 * this.rate + 0.5 * (work / units);
+    if (compiled || elapsed <= 1 || work <= 0 || units < WorkClock.LEARN_UNITS) return;
+    const observed = work / units; // an upper bound when the work was done before we woke
+    if (this.slept > 0 && elapsed - this.slept < 0.5) this.rate = 0.9 * Math.min(this.rate, observed); // done while we slept
+    else this.rate = 0.7 * this.rate + 0.3 * observed;
   }
 }

@@ -1,0 +1,101 @@
+/**
+ * The discrete Lyapunov (Stein) equation Aᵀ P A − P = −Q as a registry op,
+ * `solveDiscreteLyapunov`: A, Q [..., n, n] (batch dimensions broadcast) → P.
+ *
+ * Method (kernel and reference alike): n ≤ 16, the Kronecker system (any A without a pair
+ * λᵢλⱼ = 1, where the solution is not unique: a NumericalError); n > 16, the doubling iteration
+ * P = Σₖ (Aᵀ)ᵏ Q Aᵏ, which needs spectral radius ρ(A) < 1 (else a NumericalError).
+ *
+ * Derivatives: dP solves the same equation with −Q replaced by −(dQ + dAᵀPA + AᵀP dA); the VJP
+ * solves the adjoint equation A M Aᵀ − M = −P̄ (i.e. the op on (Aᵀ, P̄)), and then Q̄ = M,
+ * Ā = P A Mᵀ + Pᵀ A M. Both use the op itself, so they differentiate again.
+ */
+
+import { ShapeError, fmtShape } from '../../engine/errors.js';
+import { broadcastShapes, broadcastStrides, sizeOf, type Shape } from '../../engine/shape.js';
+import type { Tensor } from '../../engine/tensor.js';
+import { MAX_DOUBLINGS, launchLyapunov } from '../../kernels/linalg/lyapunov.js';
+import { statusBuffer } from '../../kernels/linalg/status.js';
+import { apply, defineOp, type MaybeTensor, type OpDef } from '../../autodiff/op.js';
+import { add } from '../../autodiff/ops/arith.js';
+import { addMaybe } from '../../autodiff/ops/elementwise.js';
+import { mm } from '../../autodiff/ops/matmul.js';
+import { mT, unbroadcast } from '../../autodiff/ops/shape.js';
+import { solveDiscreteLyapunov as refLyapunov } from './reference/index.js';
+import { assertFiniteMatrix, checkMatrix, runReference } from './checks.js';
+import { lyapunovSamples } from './samples.js';
+
+function lyapunovShape([a, q]: Shape[]): Shape {
+  checkMatrix('solveDiscreteLyapunov', 'A', a!, true);
+  checkMatrix('solveDiscreteLyapunov', 'Q', q!, true);
+  const n = a![a!.length - 1]!;
+  if (q![q!.length - 1] !== n) {
+    throw new ShapeError(`solveDiscreteLyapunov: A ${fmtShape(a!)} and Q ${fmtShape(q!)} must hold matrices of one size, got ${n}×${n} and ${q!.at(-1)}×${q!.at(-1)}`);
+  }
+  const batch = broadcastShapes('solveDiscreteLyapunov', [a!.slice(0, -2), q!.slice(0, -2)], ['A (batch dims)', 'Q (batch dims)']);
+  return [...batch, n, n];
+}
+
+/** float64 reference per broadcast batch element. */
+function cpuLyapunov(a: Float64Array, q: Float64Array, as: Shape, qs: Shape, outShape: Shape): Float64Array {
+  const n = outShape[outShape.length - 1]!;
+  const batch = outShape.slice(0, -2);
+  const aStr = broadcastStrides(as.slice(0, -2), batch);
+  const qStr = broadcastStrides(qs.slice(0, -2), batch);
+  const count = sizeOf(batch);
+  const out = new Float64Array(count * n * n);
+  const idx = new Array<number>(batch.length).fill(0);
+  for (let b = 0; b < count; b++) {
+    let ao = 0;
+    let qo = 0;
+    idx.forEach((c, d) => ((ao += c * aStr[d]!), (qo += c * qStr[d]!)));
+    const am = a.subarray(ao * n * n, (ao + 1) * n * n);
+    const qm = q.subarray(qo * n * n, (qo + 1) * n * n);
+    assertFiniteMatrix('solveDiscreteLyapunov', 'A', as, am, ao);
+    assertFiniteMatrix('solveDiscreteLyapunov', 'Q', qs, qm, qo);
+    out.set(runReference('solveDiscreteLyapunov', 'A', outShape, b, () => refLyapunov(am, qm, n, { matrixIndex: b })), b * n * n);
+    for (let d = idx.length - 1; d >= 0; d--) {
+      if (++idx[d]! < batch[d]!) break;
+      idx[d] = 0;
+    }
+  }
+  return out;
+}
+
+const lyapunovOp: OpDef = defineOp({
+  name: 'solveDiscreteLyapunov',
+  args: ['A', 'Q'],
+  broadcasting: true,
+  saves: { inputs: true, output: true },
+  shape: lyapunovShape,
+  cpu: ([a, q], [as, qs], _attrs, outShape) => cpuLyapunov(a!, q!, as!, qs!, outShape),
+  gpu: (rt, [a, q], out) => {
+    launchLyapunov(rt, a!, q!, out, statusBuffer(rt, {
+      op: 'solveDiscreteLyapunov',
+      arg: 'A',
+      shape: out.shape,
+      iteration: `the doubling iteration (${MAX_DOUBLINGS} doublings; it needs spectral radius ρ(A) < 1)`,
+      singular: 'the Kronecker system is singular (A has eigenvalues with λᵢ·λⱼ = 1, so the solution is not unique)',
+    }));
+  },
+  vjp: ([a, _q], p, g, _attrs, [as, qs], outShape) => {
+    const batch = g.rank - outShape.length;
+    const m = lyapunov(mT(a!), g); // A M Aᵀ − M = −Ḡ
+    const ga = add(mm(mm(p, a!, false, false), m, false, true), mm(mm(p, a!, true, false), m, false, false));
+    return [unbroadcast(ga, as!, batch), unbroadcast(m, qs!, batch)];
+  },
+  jvp: ([a, _q], p, [da, dq]) => {
+    let rhs: MaybeTensor = dq;
+    if (da) rhs = addMaybe(rhs, add(mm(da, mm(p, a!, false, false), true, false), mm(mm(a!, p, true, false), da, false, false)));
+    return rhs && lyapunov(a!, rhs);
+  },
+  samples: lyapunovSamples.map((s) => ({ ...s, attrs: undefined })),
+  rejects: [
+    { shapes: [[3, 3], [2, 2]], attrs: undefined, message: /solveDiscreteLyapunov: A \[3, 3\] and Q \[2, 2\] must hold matrices of one size/ },
+    { shapes: [[2, 3], [2, 2]], attrs: undefined, message: /solveDiscreteLyapunov: A must be square in its last two dimensions, got A \[2, 3\]/ },
+    { shapes: [[2, 2, 2], [3, 2, 2]], attrs: undefined, message: /solveDiscreteLyapunov: shapes do not broadcast: A \(batch dims\) \[2\], Q \(batch dims\) \[3\]/ },
+  ],
+});
+
+/** P with Aᵀ P A − P = −Q, batched (broadcast). */
+export const lyapunov = (a: Tensor, q: Tensor) => apply(lyapunovOp, [a, q], undefined);

@@ -1,0 +1,42 @@
+import { ArgumentError, NumericalError, ShapeError, fmtShape } from '../../engine/errors.js';
+import { sameShape } from '../../engine/shape.js';
+import { Tensor } from '../../engine/tensor.js';
+import type { State } from './types.js';
+
+/** Values of a tensor without waiting, where its backend holds them on the host (cpu); else null. */
+export function readNow(t: Tensor): Float64Array | null {
+  const c = t.concrete();
+  return c.backend.readSync ? c.backend.readSync(c.storage!) : null;
+}
+
+/** A time for messages: short but exact enough to find the place. */
+export const fmtTime = (t: number) => String(Number(t.toPrecision(10)));
+
+/**
+ * Throws where a new state holds NaN or ±Inf, naming the time and the step. Runs where values
+ * can be read without waiting (the cpu backend); WebGPU reads are asynchronous and a read per
+ * step would stall the queue, so there only dopri5's error estimate notices (and odeintGrid).
+ */
+export function checkFinite(y: State, t: number, step: number, from: number, h: number, label: string, names?: readonly string[]): void {
+  for (let j = 0; j < y.length; j++) {
+    const v = readNow(y[j]!);
+    if (!v) return;
+    for (let i = 0; i < v.length; i++) {
+      if (!Number.isFinite(v[i]!)) {
+        const what = names?.[j] ? `${names[j]} ` : 'state ';
+        throw new NumericalError(`${label}: the ${what}became ${Number.isNaN(v[i]!) ? 'NaN' : 'Inf'} at t = ${fmtTime(t)} (step ${step}, from t = ${fmtTime(from)} with h = ${h.toPrecision(4)}; element ${i} of ${fmtShape(y[j]!.shape)}); f or the step size blows up there: try a smaller step, tighter tolerances, or check f`);
+      }
+    }
+  }
+}
+
+/** f's result checked: a tensor of y's shape. */
+export function checkDerivative(d: unknown, y: Tensor, t: number, label: string): Tensor {
+  if (!(d instanceof Tensor)) {
+    throw new ArgumentError(`${label}: f(t, y, params) must return a Tensor (dy/dt), got ${d === null ? 'null' : Array.isArray(d) ? 'an array' : typeof d} at t = ${fmtTime(t)}`);
+  }
+  if (!sameShape(d.shape, y.shape)) {
+    throw new ShapeError(`${label}: f(t, y, params) returned shape ${fmtShape(d.shape)} at t = ${fmtTime(t)}, but y has shape ${fmtShape(y.shape)}; f must return dy/dt with the shape of y`);
+  }
+  return d;
+}

@@ -1,0 +1,173 @@
+import { add, div, mul, sqrt, square, sub } from '../../autodiff/ops/arith.js';
+import { abs } from '../../autodiff/ops/unary-more.js';
+import { maximum } from '../../autodiff/ops/binary-more.js';
+import { sum } from '../../autodiff/ops/reduce.js';
+import { ArgumentError, NumericalError } from '../../engine/errors.js';
+import type { Tensor } from '../../engine/tensor.js';
+import type { Arena } from './arena.js';
+import { checkFinite, fmtTime, readNow } from './checks.js';
+import { lincomb } from './lincomb.js';
+import { combine, rkStep } from './rk.js';
+import { TABLEAUS } from './tableaus.js';
+import type { Dynamics, SolverConfig, State } from './types.js';
+
+const EPS = 2.220446049250313e-16;
+// PI step-size control as in Hairer's DOPRI5: h_new = h·0.9·err^(−0.17)·err_prev^(0.04), by at
+// most ×10 up and ÷5 down (÷5 also on a rejection, and no growth right after one)
+const SAFETY = 0.9;
+const ALPHA = 0.17;
+const BETA = 0.04;
+const GROW = 10;
+const SHRINK = 5;
+
+/** A read the controller needs: yields a scalar tensor, gets its value back. */
+type Reads<T> = Generator<Tensor, T, number>;
+
+function* read(arena: Arena, t: Tensor): Reads<number> {
+  const v = yield t;
+  arena.free(t, null);
+  return v;
+}
+
+const conc = (s: State) => s.map((x) => x.concrete());
+
+/**
+ * RMS over every element of v / (atol + rtol·max(|a|, |b|)), computed on the values without
+ * tracing (a number for the controller, not a derivative). Any NaN/Inf in `b` (the trial state)
+ * makes it NaN, so such a step is rejected.
+ */
+function scaledNorm(arena: Arena, v: State, a: State, b: State, rtol: number, atol: number): Tensor {
+  let total: Tensor | null = null;
+  let count = 0;
+  v.forEach((vj, j) => {
+    const scale = add(mul(maximum(abs(a[j]!), abs(b[j]!)), arena.scalar(rtol)), arena.scalar(atol));
+    const s = add(sum(square(div(vj, scale))), sum(mul(b[j]!, arena.scalar(0))));
+    total = total ? add(total, s) : s;
+    count += vj.size;
+  });
+  return sqrt(div(total!, Math.max(count, 1)));
+}
+
+/** Hairer's starting step (Solving ODEs I, II.4): from the sizes of y, f(y) and a difference of f. */
+function* initialStep(arena: Arena, dyn: Dynamics, t: number, y: State, f0: State, dir: number, cfg: SolverConfig, span: number): Reads<number> {
+  const [yc, fc] = [conc(y), conc(f0)];
+  const norm = (v: State) => arena.run(() => scaledNorm(arena, v, yc, yc, cfg.rtol, cfg.atol));
+  const d0 = yield* read(arena, norm(yc));
+  const d1 = yield* read(arena, norm(fc));
+  const h0 = Math.min(span, d0 < 1e-5 || d1 < 1e-5 ? 1e-6 : (0.01 * d0) / d1);
+  const diff = arena.run(() => {
+    const f1 = conc(dyn(t + dir * h0, combine(yc, [fc], [1], dir * h0)));
+    return scaledNorm(arena, f1.map((x, j) => div(sub(x, fc[j]!), h0)), yc, yc, cfg.rtol, cfg.atol);
+  });
+  const d2 = yield* read(arena, diff);
+  const dmax = Math.max(d1, d2);
+  const h1 = dmax <= 1e-15 ? Math.max(1e-6, h0 * 1e-3) : (0.01 / dmax) ** (1 / 5);
+  return Math.min(100 * h0, h1, span);
+}
+
+export interface AdaptiveResult {
+  /** the state at every time in ts */
+  outs: State[];
+  /** the accepted step boundaries, from ts[0] to the last time, through every time in ts */
+  grid: number[];
+  accepted: number;
+  rejected: number;
+}
+
+/**
+ * Dormand–Prince 5(4) with PI step-size control, rejection of steps whose error estimate
+ * exceeds the tolerance, a cap on attempted steps and an underflow check. Steps are clipped
+ * to land on every time in ts. The controller needs each error estimate as a number: it yields
+ * the scalar tensor and is resumed with its value (synchronously on the cpu backend, after an
+ * asynchronous read in odeintGrid). Step sizes carry no derivative; the stages do.
+ */
+export function* adaptive(arena: Arena, dyn: Dynamics, y0: State, ts: readonly number[], cfg: SolverConfig, names?: readonly string[]): Reads<AdaptiveResult> {
+  const tab = TABLEAUS.dopri5;
+  const outs: State[] = [y0];
+  const grid = [ts[0]!];
+  const res = { outs, grid, accepted: 0, rejected: 0 };
+  if (ts.length === 1) return res;
+  const span = Math.abs(ts[ts.length - 1]! - ts[0]!);
+  const dir = Math.sign(ts[1]! - ts[0]!);
+  let t = ts[0]!;
+  let y = y0;
+  let k1 = arena.run(() => dyn(t, y));
+  let h = dir * (cfg.dt ?? (yield* initialStep(arena, dyn, t, y, k1, dir, cfg, span)));
+  let errOld = 1e-4;
+  let justRejected = false;
+  let nonFinite = false;
+  for (let i = 1; i < ts.length; i++) {
+    const target = ts[i]!;
+    while (t !== target) {
+      const hmin = 16 * EPS * Math.max(Math.abs(t), span);
+      const remaining = target - t;
+      if (Math.abs(remaining) <= hmin) {
+        t = target; // round-off short of the output time: the state is there already
+        break;
+      }
+      if (Math.abs(h) < hmin) {
+        const where = `t = ${fmtTime(t)} (step ${res.accepted + 1}, |h| = ${Math.abs(h).toPrecision(3)})`;
+        throw new NumericalError(nonFinite
+          ? `${cfg.label}: the state became NaN/Inf after ${where}: every trial step from there gave NaN/Inf down to the smallest step; f blows up there`
+          : `${cfg.label}: step size underflow at ${where} after ${res.accepted} accepted and ${res.rejected} rejected steps; the solution may blow up or the problem be stiff there: check f, loosen rtol/atol, or use a fixed-step method`);
+      }
+      if (res.accepted + res.rejected >= cfg.maxSteps) {
+        throw new NumericalError(`${cfg.label}: reached maxSteps = ${cfg.maxSteps} (${res.accepted} accepted, ${res.rejected} rejected) at t = ${fmtTime(t)} with |h| = ${Math.abs(h).toPrecision(3)}, before t = ${fmtTime(target)}; raise maxSteps, loosen rtol/atol, or use a fixed-step method (the problem may be stiff)`);
+      }
+      const clipped = Math.abs(h) >= Math.abs(remaining);
+      const step = clipped ? remaining : h;
+      const trial = arena.run(() => {
+        const { y: yNew, ks } = rkStep(tab, dyn, t, step, y, k1);
+        const terms = tab.e!.flatMap((w, s) => (w !== 0 ? [s] : []));
+        const err = y.map((_, j) => lincomb(terms.map((s) => ks[s]![j]!.concrete()), terms.map((s) => step * tab.e![s]!)));
+        return { yNew, k7: ks[ks.length - 1]!, norm: scaledNorm(arena, err, conc(y), conc(yNew), cfg.rtol, cfg.atol) };
+      });
+      const err = yield* read(arena, trial.norm);
+      if (err <= 1) {
+        const tNew = clipped ? target : t + step;
+        res.accepted++;
+        checkFinite(trial.yNew, tNew, res.accepted, t, step, cfg.label, names);
+        arena.free([y, k1], [trial.yNew, trial.k7]);
+        [y, k1, t] = [trial.yNew, trial.k7, tNew];
+        grid.push(t);
+        const fac = Math.min(SHRINK, Math.max(1 / GROW, err ** ALPHA / errOld ** BETA / SAFETY));
+        let next = step / fac;
+        if (justRejected) next = dir * Math.min(Math.abs(next), Math.abs(step));
+        // a step clipped to an output time says little about the size the controller wanted
+        h = clipped && Math.abs(next) < Math.abs(h) && err < 0.5 ? h : next;
+        errOld = Math.max(err, 1e-4);
+        justRejected = nonFinite = false;
+      } else {
+        res.rejected++;
+        arena.free([trial.yNew, trial.k7], [y, k1]);
+        nonFinite = !Number.isFinite(err);
+        h = nonFinite ? step / SHRINK : step / Math.min(SHRINK, err ** ALPHA / SAFETY);
+        justRejected = true;
+      }
+    }
+    outs.push(arena.keep(y));
+  }
+  arena.free(k1, null);
+  return res;
+}
+
+/** Drives a controller on the cpu backend, where values are read without waiting. */
+export function runSync<T>(gen: Reads<T>, label: string): T {
+  let r = gen.next();
+  while (!r.done) {
+    const v = readNow(r.value);
+    if (!v) {
+      gen.return(undefined as T);
+      throw new ArgumentError(`${label}: dopri5 chooses each step from its error estimate, a value that must be read on the host, and WebGPU reads are asynchronous; compute the steps first with \`const grid = await fg.odeintGrid(f, y0, ts, opts)\` and pass { grid } (the solve on given steps is differentiable and never reads back), use a fixed-step method, or the cpu backend`);
+    }
+    r = gen.next(v[0]!);
+  }
+  return r.value;
+}
+
+/** Drives a controller with asynchronous reads (any backend). */
+export async function runAsync<T>(gen: Reads<T>): Promise<T> {
+  let r = gen.next();
+  while (!r.done) r = gen.next((await r.value.data())[0]!);
+  return r.value;
+}
