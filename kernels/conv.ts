@@ -33,9 +33,9 @@ export const convKernelOptions = { subgroups: true };
  */
 function subgroupLanes(rt: GpuRuntime): number {
   if (!convKernelOptions.subgroups || !rt.features.has('subgroups')) return 0;
-  const info = rt.adapter.info as GPUAdapterInfo & { subgroupMinSize?: number; subgroupMaxSize?: number };
-  const s = info.subgroupMinSize;
-  return s && s === info.subgroupMaxSize && s >= 4 && s <= 32 && (s & (s - 1)) === 0 ? s : 0;
+  const info = rt.adapter.info as (GPUAdapterInfo & { subgroupMinSize?: number; subgroupMaxSize?: number }) | undefined;
+  const s = info?.subgroupMinSize;
+  return s && s === info?.subgroupMaxSize && s >= 4 && s <= 32 && (s & (s - 1)) === 0 ? s : 0;
 }
 
 /**

@@ -302,8 +302,8 @@ export interface ConvTranspose2dOptions {
   stride?: ConvOptions['stride'];
   /** number, [vertical, horizontal] or [top, bottom, left, right]: removed from the output */
   padding?: number | readonly [number, number] | readonly [number, number, number, number];
-  /** extra rows and columns at the bottom and right (to pick among output sizes a stride allows) */
-  outputPadding?: ConvOptions['stride'] | 0;
+  /** extra rows and columns at the bottom and right, smaller than the stride (to pick among the output sizes a stride allows) */
+  outputPadding?: number | readonly [number, number];
   dilation?: ConvOptions['dilation'];
   groups?: number;
   bias?: Tensor | null;
@@ -317,13 +317,21 @@ export interface ConvTranspose2dOptions {
 export function convTranspose2d(x: Tensor, w: Tensor, opts: ConvTranspose2dOptions = {}): Tensor {
   const op = 'convTranspose2d';
   const a = normalize(op, w, { stride: opts.stride, padding: opts.padding, dilation: opts.dilation, groups: opts.groups });
-  const extra = opts.outputPadding === 0 || opts.outputPadding === undefined ? [0, 0] : pairOf(op, 'outputPadding', opts.outputPadding, 0);
+  const op0 = opts.outputPadding ?? 0;
+  const extra = typeof op0 === 'number' ? [op0, op0] : [...op0];
+  if (extra.length !== 2 || !extra.every((v) => Number.isInteger(v) && v >= 0)) {
+    throw new ArgumentError(`${op}: outputPadding must be a non-negative integer or two of them, got ${JSON.stringify(opts.outputPadding)}`);
+  }
   if (x.rank !== 4 || w.rank !== 4) throw new ShapeError(`${op}: x and w must have rank 4, got x ${fmtShape(x.shape)}, w ${fmtShape(w.shape)}`);
   const size = (i: 0 | 1) => (x.shape[2 + i]! - 1) * a.stride[i] - a.padding[2 * i]! - a.padding[2 * i + 1]! + a.dilation[i] * (w.shape[2 + i]! - 1) + extra[i]! + 1;
-  if (extra[0]! >= Math.max(a.stride[0], a.dilation[0]) || extra[1]! >= Math.max(a.stride[1], a.dilation[1])) {
-    throw new ShapeError(`${op}: outputPadding ${fmtShape(extra)} must be smaller than stride or dilation (${fmtShape(a.stride)}, ${fmtShape(a.dilation)})`);
+  if (extra[0]! >= a.stride[0] || extra[1]! >= a.stride[1]) {
+    throw new ArgumentError(`${op}: outputPadding ${fmtShape(extra)} must be smaller than the stride ${fmtShape(a.stride)}`);
   }
-  const y = apply(inputGradOp, [x, w], { ...a, inputSize: [size(0), size(1)] });
+  const out: [number, number] = [size(0), size(1)];
+  if (out[0] <= 0 || out[1] <= 0) {
+    throw new ShapeError(`${op}: padding ${fmtShape(a.padding)} leaves no output (${out[0]}×${out[1]}) for x ${fmtShape(x.shape)}, w ${fmtShape(w.shape)}`);
+  }
+  const y = apply(inputGradOp, [x, w], { ...a, inputSize: out });
   const bias = opts.bias;
   if (bias === undefined || bias === null) return y;
   if (bias.rank !== 1 || bias.shape[0] !== y.shape[1]) {
