@@ -23,8 +23,8 @@ declare module '../engine/tensor.js' {
     broadcastTo(shape: readonly number[]): Tensor;
     slice(begin: readonly number[], end?: readonly number[], axes?: readonly number[]): Tensor;
     pad(widths: readonly (readonly [number, number])[], value?: number): Tensor;
-    sum(axis?: number | null, keepDims?: boolean): Tensor;
-    mean(axis?: number | null, keepDims?: boolean): Tensor;
+    sum(axis?: ops.Axes, keepDims?: boolean): Tensor;
+    mean(axis?: ops.Axes, keepDims?: boolean): Tensor;
   }
 }
 
@@ -67,3 +67,55 @@ const convMethods: Record<string, (this: Tensor, ...a: any[]) => Tensor> = {
   avgPool2d(opts) { return ops.avgPool2d(this, opts); },
 };
 Object.assign(Tensor.prototype, convMethods);
+
+// Elementwise, reductions and indexing: x.pow(2).sum(-1).sqrt(), logits.logSoftmax(), x.max(0).
+declare module '../engine/tensor.js' {
+  interface Tensor {
+    pow(b: TensorOrNumber): Tensor;
+    abs(): Tensor;
+    sign(): Tensor;
+    sin(): Tensor;
+    cos(): Tensor;
+    softplus(): Tensor;
+    gelu(): Tensor;
+    silu(): Tensor;
+    elu(alpha?: number): Tensor;
+    leakyRelu(alpha?: number): Tensor;
+    clip(lo?: number, hi?: number): Tensor;
+    maximum(b: TensorOrNumber): Tensor;
+    minimum(b: TensorOrNumber): Tensor;
+    max(axis?: ops.Axes, keepDims?: boolean): Tensor;
+    min(axis?: ops.Axes, keepDims?: boolean): Tensor;
+    argmax(axis?: number | null, keepDims?: boolean): Tensor;
+    argmin(axis?: number | null, keepDims?: boolean): Tensor;
+    norm(axis?: ops.Axes, keepDims?: boolean, ord?: 1 | 2 | typeof Infinity): Tensor;
+    softmax(axis?: number): Tensor;
+    logSoftmax(axis?: number): Tensor;
+    gather(indices: Tensor | readonly number[], axis?: number): Tensor;
+  }
+}
+
+const moreMethods: Record<string, (this: Tensor, ...a: any[]) => Tensor> = {
+  pow(b) { return ops.pow(this, b); },
+  abs() { return ops.abs(this); },
+  sign() { return ops.sign(this); },
+  sin() { return ops.sin(this); },
+  cos() { return ops.cos(this); },
+  softplus() { return ops.softplus(this); },
+  gelu() { return ops.gelu(this); },
+  silu() { return ops.silu(this); },
+  elu(alpha) { return ops.elu(this, alpha); },
+  leakyRelu(alpha) { return ops.leakyRelu(this, alpha); },
+  clip(lo, hi) { return ops.clip(this, lo, hi); },
+  maximum(b) { return ops.maximum(this, b); },
+  minimum(b) { return ops.minimum(this, b); },
+  max(axis, keepDims) { return ops.max(this, axis, keepDims); },
+  min(axis, keepDims) { return ops.min(this, axis, keepDims); },
+  argmax(axis, keepDims) { return ops.argmax(this, axis, keepDims); },
+  argmin(axis, keepDims) { return ops.argmin(this, axis, keepDims); },
+  norm(axis, keepDims, ord) { return ops.norm(this, axis, keepDims, ord); },
+  softmax(axis) { return ops.softmax(this, axis); },
+  logSoftmax(axis) { return ops.logSoftmax(this, axis); },
+  gather(indices, axis) { return ops.gather(this, indices, axis); },
+};
+Object.assign(Tensor.prototype, moreMethods);

@@ -4,10 +4,12 @@ import { parseArgs } from 'node:util';
 import * as fg from '../index.js';
 import { gradcheckCommand } from './gradcheck.js';
 import { benchCommand } from './bench.js';
+import { studyCommand, STUDY_HELP } from './study.js';
 
 const HELP = `flowgrad — a WebGPU compute engine with automatic differentiation
 
 usage:
+  ${STUDY_HELP.trimEnd()}
   flowgrad gradcheck [--backend cpu|webgpu] [--json FILE]
       gradient of every registered op against central differences, as a table
   flowgrad bench [--filter NAME] [--json FILE]
@@ -17,6 +19,8 @@ usage:
 
 async function main(): Promise<number> {
   const [cmd = 'help', ...rest] = process.argv.slice(2);
+  // the study parses its own options
+  if (cmd === 'study') return studyCommand(rest);
   const { values } = parseArgs({
     args: rest,
     options: { backend: { type: 'string' }, json: { type: 'string' }, filter: { type: 'string' } },

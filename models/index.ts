@@ -17,3 +17,8 @@ export { elman, type ElmanOptions, type ElmanParams, type ElmanModel } from './r
 export * as data from './data/index.js';
 export { type Dataset } from './data/index.js';
 export * from './train/index.js';
+export { node, resnetFromNode, augment, type NodeOptions, type NodeParams, type NodeModel, type NodeVariant, type FixedMethod, type Solver } from './node.js';
+export { radiusGraph, gridPoints, edgeFeatures, replicateGraph, type Graph } from './graph.js';
+export { nkn, nknInput, nknEdgeComposed, gnnBaseline, diffusionMatrix, type NknOptions, type NknParams, type NknInput, type NknModel, type GnnParams } from './nkn.js';
+export { continuousNet, convergence, logSlope, type ContinuousNetOptions, type ContinuousNetParams, type ContinuousNetModel, type ConvergenceResult } from './continuous.js';
+export { fitNkn, relativeL2, type FitOptions } from './nkn-train.js';

@@ -1,24 +1,24 @@
 import { ArgumentError, ShapeError, fmtShape } from '../../engine/errors.js';
-import { sizeOf, type Shape } from '../../engine/shape.js';
+import { normAxis, sizeOf, type Shape } from '../../engine/shape.js';
 import type { Tensor } from '../../engine/tensor.js';
 import { launchReduce } from '../../kernels/reduce.js';
 import { apply, defineOp, type OpDef } from '../op.js';
 import { mul } from './arith.js';
-import { broadcastTo, reshape } from './shape.js';
+import { broadcastTo, reshape, transpose } from './shape.js';
 
 /** axis: null reduces everything. */
-interface ReduceAttrs {
+export interface ReduceAttrs {
   axis: number | null;
   keepDims: boolean;
 }
 
 /** x viewed as [outer, len, inner] around the reduced axis. */
-function split(shape: Shape, axis: number | null): [number, number, number] {
+export function split(shape: Shape, axis: number | null): [number, number, number] {
   if (axis === null) return [1, sizeOf(shape), 1];
   return [sizeOf(shape.slice(0, axis)), shape[axis]!, sizeOf(shape.slice(axis + 1))];
 }
 
-function reducedShape(shape: Shape, { axis, keepDims }: ReduceAttrs): number[] {
+export function reducedShape(shape: Shape, { axis, keepDims }: ReduceAttrs): number[] {
   if (axis === null) return keepDims ? shape.map(() => 1) : [];
   return keepDims ? shape.map((d, i) => (i === axis ? 1 : d)) : shape.filter((_, i) => i !== axis);
 }
@@ -37,7 +37,7 @@ function cpuSum(x: Float64Array, shape: Shape, axis: number | null, scale: numbe
 }
 
 /** Broadcasts a cotangent of the reduced shape (with leading batch dims) back to x's shape. */
-function expandBack(g: Tensor, xShape: Shape, attrs: ReduceAttrs, outRank: number): Tensor {
+export function expandBack(g: Tensor, xShape: Shape, attrs: ReduceAttrs, outRank: number): Tensor {
   const lead = g.shape.slice(0, g.rank - outRank);
   const kept = reducedShape(xShape, { ...attrs, keepDims: true });
   return broadcastTo(reshape(g, [...lead, ...kept]), [...lead, ...xShape]);
@@ -92,12 +92,35 @@ function defineReduce(name: 'sum' | 'mean'): OpDef<ReduceAttrs> {
 const sumOp = defineReduce('sum');
 const meanOp = defineReduce('mean');
 
-function reduceWith(op: OpDef<ReduceAttrs>, x: Tensor, axis?: number | null, keepDims = false): Tensor {
-  const a = axis === undefined || axis === null ? null : axis < 0 ? axis + x.rank : axis;
-  return apply(op, [x], { axis: a, keepDims });
+/** One axis, several, or all (null or undefined); negative axes count from the end. */
+export type Axes = number | readonly number[] | null | undefined;
+
+/**
+ * Reduces x over `axes` with a reduction of one axis (or all): several axes that lie next to
+ * each other are merged into one by a reshape (no copy); others are first moved to the end.
+ * Their elements are then taken in row-major order, so "first" (ties of max and min) means
+ * first in that order.
+ */
+export function overAxes(op: string, x: Tensor, axes: Axes, keepDims: boolean, reduce1: (x: Tensor, axis: number | null, keepDims: boolean) => Tensor): Tensor {
+  if (axes === undefined || axes === null) return reduce1(x, null, keepDims);
+  if (typeof axes === 'number') return reduce1(x, normAxis(op, axes, x.rank), keepDims);
+  if (!Array.isArray(axes)) throw new ArgumentError(`${op}: axis must be a number, an array of numbers or null, got ${typeof axes}`);
+  const list = [...new Set(axes.map((a) => normAxis(op, a, x.rank)))].sort((a, b) => a - b);
+  if (list.length !== axes.length) throw new ShapeError(`${op}: axes ${fmtShape(axes)} name an axis twice for x ${fmtShape(x.shape)}`);
+  if (list.length === 0) return x;
+  if (list.length === 1) return reduce1(x, list[0]!, keepDims);
+  const kept = x.shape.map((_, d) => d).filter((d) => !list.includes(d));
+  const contiguous = list[list.length - 1]! - list[0]! === list.length - 1;
+  const moved = contiguous ? x : transpose(x, [...kept, ...list]);
+  const at = contiguous ? list[0]! : kept.length;
+  const merged = reshape(moved, [...moved.shape.slice(0, at), sizeOf(list.map((d) => x.shape[d]!)), ...moved.shape.slice(at + list.length)]);
+  const y = reduce1(merged, at, false);
+  return keepDims ? reshape(y, x.shape.map((d, i) => (list.includes(i) ? 1 : d))) : y;
 }
 
-/** Sum of all elements, or along one axis. */
-export const sum = (x: Tensor, axis?: number | null, keepDims = false) => reduceWith(sumOp, x, axis, keepDims);
-/** Mean of all elements, or along one axis. */
-export const mean = (x: Tensor, axis?: number | null, keepDims = false) => reduceWith(meanOp, x, axis, keepDims);
+const reduceWith = (op: OpDef<ReduceAttrs>) => (x: Tensor, axis: number | null, keepDims: boolean) => apply(op, [x], { axis, keepDims });
+
+/** Sum of all elements, or over one axis or several. */
+export const sum = (x: Tensor, axis?: Axes, keepDims = false) => overAxes('sum', x, axis, keepDims, reduceWith(sumOp));
+/** Mean of all elements, or over one axis or several. */
+export const mean = (x: Tensor, axis?: Axes, keepDims = false) => overAxes('mean', x, axis, keepDims, reduceWith(meanOp));

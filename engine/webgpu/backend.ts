@@ -1,4 +1,5 @@
 import type { Backend, Kernel, Storage } from '../backend.js';
+import { ArgumentError, fmtShape } from '../errors.js';
 import type { Shape } from '../shape.js';
 import { GpuRuntime } from './runtime.js';
 
@@ -35,6 +36,10 @@ export class WebGpuBackend implements Backend {
       return inputs[0]!;
     }
     const size = outShape.reduce((a, b) => a * b, 1);
+    const max = this.rt.limits.maxStorageBufferBindingSize;
+    if (size * 4 > max) {
+      throw new ArgumentError(`${kernel.name}: its output ${fmtShape(outShape)} needs ${size * 4} bytes, more than this adapter's maxStorageBufferBindingSize (${max} bytes); split the work into smaller tensors`);
+    }
     const out = this.wrap(this.rt.createBuffer(size * 4), size);
     if (size > 0) {
       const args = inputs.map((s, i) => ({ buffer: (s as GpuStorage).buffer, shape: shapes[i]!, size: s.size }));

@@ -46,6 +46,7 @@ function cpuEig(a: Float64Array, shape: Shape, mode: EigMode, op: string, maxIte
   const n = shape[shape.length - 1]!;
   const rowsOut = eigRows(n, mode);
   const out = new Float64Array(matrixCount(shape) * rowsOut * n * 2);
+  if (out.length === 0) return out;
   forEachMatrix(a, matrixCount(shape), n * n, (m, b) => {
     assertFiniteMatrix(op, 'A', shape, m, b);
     const base = b * rowsOut * n * 2;

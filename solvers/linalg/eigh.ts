@@ -28,6 +28,7 @@ import { eighSamples } from './samples.js';
 function cpuEigh(a: Float64Array, shape: Shape): Float64Array {
   const n = shape[shape.length - 1]!;
   const out = new Float64Array(matrixCount(shape) * (n + 1) * n);
+  if (out.length === 0) return out;
   forEachMatrix(a, matrixCount(shape), n * n, (m, b) => {
     // the lower triangle, mirrored: the upper one is never read (nor checked)
     const s = new Float64Array(n * n);

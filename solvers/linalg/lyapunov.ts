@@ -44,6 +44,7 @@ function cpuLyapunov(a: Float64Array, q: Float64Array, as: Shape, qs: Shape, out
   const qStr = broadcastStrides(qs.slice(0, -2), batch);
   const count = sizeOf(batch);
   const out = new Float64Array(count * n * n);
+  if (out.length === 0) return out;
   const idx = new Array<number>(batch.length).fill(0);
   for (let b = 0; b < count; b++) {
     let ao = 0;

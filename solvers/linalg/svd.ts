@@ -34,6 +34,7 @@ function cpuSvd(a: Float64Array, shape: Shape, vectors: boolean): Float64Array {
   const per = vectors ? (1 + m + n) * k : k;
   const op = vectors ? 'svd' : 'svdvals';
   const out = new Float64Array(matrixCount(shape) * per);
+  if (out.length === 0) return out;
   forEachMatrix(a, matrixCount(shape), m * n, (x, b) => {
     assertFiniteMatrix(op, 'A', shape, x, b);
     if (!vectors) {

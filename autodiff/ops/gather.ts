@@ -1,0 +1,188 @@
+import { fromValues } from '../../engine/creation.js';
+import { ArgumentError, ShapeError, fmtShape } from '../../engine/errors.js';
+import { normAxis, sameShape, sizeOf, type Shape } from '../../engine/shape.js';
+import { Tensor } from '../../engine/tensor.js';
+import { launchGather, launchOneHot, launchScatterAdd } from '../../kernels/gather.js';
+import { apply, defineOp, type OpDef } from '../op.js';
+import { div } from './arith.js';
+import { maximum } from './binary-more.js';
+import { broadcastTo, reshape } from './shape.js';
+
+/**
+ * Indices as the float64 reference reads them: integers in [−n, n) (negative ones count from
+ * the end), or an error naming the op. The WebGPU kernels cannot check without a readback.
+ */
+function checkedIndices(op: string, idx: Float64Array, n: number, what: string, negative = true): number[] {
+  return Array.from(idx, (v, j) => {
+    const lo = negative ? -n : 0;
+    if (!Number.isInteger(v) || v < lo || v >= n) {
+      throw new ArgumentError(`${op}: indices must be integers in [${lo}, ${n}) for ${what}; found ${v} at position ${j}`);
+    }
+    return v < 0 ? v + n : v;
+  });
+}
+
+// ---------------------------------------------------------------- gather
+
+interface GatherAttrs {
+  axis: number;
+}
+
+const gatherOp: OpDef<GatherAttrs> = defineOp<GatherAttrs>({
+  name: 'gather',
+  args: ['x', 'indices'],
+  nondiff: [1],
+  saves: { inputs: true, output: false },
+  shape: ([x, idx], { axis }) => {
+    if (!(Number.isInteger(axis) && axis >= 0 && axis < x!.length)) throw new ShapeError(`gather: axis ${axis} is out of range for x ${fmtShape(x!)}`);
+    return [...x!.slice(0, axis), ...idx!, ...x!.slice(axis + 1)];
+  },
+  cpu: ([x, idx], [xs], { axis }, outShape) => {
+    const n = xs![axis]!;
+    const ks = checkedIndices('gather', idx!, n, `axis ${axis} of x ${fmtShape(xs!)}`);
+    const outer = sizeOf(xs!.slice(0, axis));
+    const inner = sizeOf(xs!.slice(axis + 1));
+    const out = new Float64Array(sizeOf(outShape));
+    for (let o = 0; o < outer; o++) {
+      ks.forEach((k, j) => {
+        for (let i = 0; i < inner; i++) out[(o * ks.length + j) * inner + i] = x![(o * n + k) * inner + i]!;
+      });
+    }
+    return out;
+  },
+  gpu: (rt, [x, idx], out, { axis }) => launchGather(rt, x!, idx!, out, x!.shape[axis]!, sizeOf(x!.shape.slice(axis + 1))),
+  // rows read several times receive the sum of their cotangents
+  vjp: ([, idx], _y, g, { axis }, [xs], outShape) => [apply(scatterAddOp, [g, idx!], { axis: axis + g.rank - outShape.length, size: xs![axis]! }), null],
+  jvp: ([x, idx], _y, [dx], { axis }) => dx && apply(gatherOp, [dx, idx!], { axis: axis + dx.rank - x!.rank }),
+  samples: [
+    { shapes: [[5, 3], [4]], attrs: { axis: 0 }, values: [undefined, [4, 0, 2, 0]] },
+    { shapes: [[2, 7], [3]], attrs: { axis: 1 }, values: [undefined, [6, -1, 3]] },
+    { shapes: [[3, 4, 2], [2, 2]], attrs: { axis: 1 }, values: [undefined, [3, 0, 1, -4]] },
+    { shapes: [[6], []], attrs: { axis: 0 }, values: [undefined, [5]] },
+  ],
+  rejects: [{ shapes: [[5, 3], [2]], attrs: { axis: 2 }, message: /gather: axis 2 is out of range for x \[5, 3\]/ }],
+});
+
+type Indices = Tensor | readonly number[];
+
+const indexTensor = (like: Tensor, idx: Indices) => (idx instanceof Tensor ? idx : fromValues(Float64Array.from(idx as number[]), [idx.length], like.backend));
+
+/**
+ * x indexed along `axis` by integer indices (stored as floats; negative ones count from the
+ * end), as NumPy's np.take: the result has shape x[:axis] + indices.shape + x[axis+1:].
+ * indices carry no derivative. Out-of-range indices throw on the CPU backend; on WebGPU,
+ * where checking would need a readback, they read as 0.
+ */
+export function gather(x: Tensor, indices: Indices, axis = 0): Tensor {
+  return apply(gatherOp, [x, indexTensor(x, indices)], { axis: normAxis('gather', axis, x.rank) });
+}
+
+// ---------------------------------------------------------------- scatterAdd
+
+interface ScatterAttrs {
+  axis: number;
+  /** length of the output's axis */
+  size: number;
+}
+
+const scatterAddOp: OpDef<ScatterAttrs> = defineOp<ScatterAttrs>({
+  name: 'scatterAdd',
+  args: ['updates', 'indices'],
+  nondiff: [1],
+  saves: { inputs: true, output: false },
+  shape: ([u, idx], { axis, size }) => {
+    if (!(Number.isInteger(size) && size >= 0)) throw new ShapeError(`scatterAdd: size must be a non-negative integer, got ${size}`);
+    if (!(Number.isInteger(axis) && axis >= 0 && axis + idx!.length <= u!.length && sameShape(u!.slice(axis, axis + idx!.length), idx!))) {
+      throw new ShapeError(`scatterAdd: updates ${fmtShape(u!)} must hold the shape of indices ${fmtShape(idx!)} at axis ${axis}`);
+    }
+    return [...u!.slice(0, axis), size, ...u!.slice(axis + idx!.length)];
+  },
+  cpu: ([u, idx], [us, is], { axis, size }, outShape) => {
+    const ks = checkedIndices('scatterAdd', idx!, size, `an axis of length ${size}`);
+    const outer = sizeOf(us!.slice(0, axis));
+    const inner = sizeOf(us!.slice(axis + is!.length));
+    const out = new Float64Array(sizeOf(outShape));
+    for (let o = 0; o < outer; o++) {
+      ks.forEach((k, j) => {
+        for (let i = 0; i < inner; i++) out[(o * size + k) * inner + i]! += u![(o * ks.length + j) * inner + i]!;
+      });
+    }
+    return out;
+  },
+  gpu: (rt, [u, idx], out, { axis, size }) => launchScatterAdd(rt, u!, idx!, out, size, sizeOf(out.shape.slice(axis + 1))),
+  vjp: ([, idx], _y, g, { axis }, _s, outShape) => [apply(gatherOp, [g, idx!], { axis: axis + g.rank - outShape.length }), null],
+  jvp: ([u, idx], _y, [du], { axis, size }) => du && apply(scatterAddOp, [du, idx!], { axis: axis + du.rank - u!.rank, size }),
+  samples: [
+    { shapes: [[4, 3], [4]], attrs: { axis: 0, size: 5 }, values: [undefined, [4, 0, 2, 0]] },
+    { shapes: [[2, 3], [3]], attrs: { axis: 1, size: 7 }, values: [undefined, [6, -1, 6]] },
+    { shapes: [[2, 2, 3], [2, 2]], attrs: { axis: 0, size: 3 }, values: [undefined, [2, 2, 0, 2]] },
+  ],
+  rejects: [{ shapes: [[4, 3], [5]], attrs: { axis: 0, size: 5 }, message: /scatterAdd: updates \[4, 3\] must hold the shape of indices \[5\] at axis 0/ }],
+});
+
+/**
+ * The adjoint of gather: a tensor with `size` entries along `axis`, where entry k holds the sum
+ * of the slices of updates whose index is k (updates.shape = out[:axis] + indices.shape +
+ * out[axis+1:]). On WebGPU the adds to one entry happen in a varying order.
+ */
+export function scatterAdd(updates: Tensor, indices: Indices, size: number, axis = 0): Tensor {
+  const idx = indexTensor(updates, indices);
+  return apply(scatterAddOp, [updates, idx], { axis: normAxis('scatterAdd', axis, updates.rank - idx.rank + 1), size });
+}
+
+/** Sums of the rows of data (along axis 0) that share a segment id: out[s] = Σ_{ids[j] = s} data[j]. */
+export function segmentSum(data: Tensor, segmentIds: Indices, numSegments: number): Tensor {
+  return scatterAdd(data, segmentIds, numSegments, 0);
+}
+
+/** Means of the rows of data that share a segment id; an empty segment gives 0. */
+export function segmentMean(data: Tensor, segmentIds: Indices, numSegments: number): Tensor {
+  const ids = indexTensor(data, segmentIds);
+  const counts = scatterAdd(broadcastTo(fromValues([1], [], data.backend), ids.shape), ids, numSegments, 0);
+  const shape = [numSegments, ...data.shape.slice(ids.rank).map(() => 1)];
+  return div(segmentSum(data, ids, numSegments), reshape(maximum(counts, 1), shape));
+}
+
+// ---------------------------------------------------------------- oneHot
+
+interface OneHotAttrs {
+  depth: number;
+  axis: number;
+}
+
+const oneHotOp: OpDef<OneHotAttrs> = defineOp<OneHotAttrs>({
+  name: 'oneHot',
+  args: ['indices'],
+  nondiff: [0],
+  saves: { inputs: false, output: false },
+  shape: ([idx], { depth, axis }) => {
+    if (!(Number.isInteger(depth) && depth >= 0)) throw new ShapeError(`oneHot: depth must be a non-negative integer, got ${depth}`);
+    if (!(Number.isInteger(axis) && axis >= 0 && axis <= idx!.length)) throw new ShapeError(`oneHot: axis ${axis} is out of range for indices ${fmtShape(idx!)}`);
+    return [...idx!.slice(0, axis), depth, ...idx!.slice(axis)];
+  },
+  cpu: ([idx], [is], { depth, axis }, outShape) => {
+    const ks = checkedIndices('oneHot', idx!, depth, `depth ${depth}`, false);
+    const inner = sizeOf(is!.slice(axis));
+    const out = new Float64Array(sizeOf(outShape));
+    ks.forEach((k, p) => (out[(Math.floor(p / inner) * depth + k) * inner + (p % inner)] = 1));
+    return out;
+  },
+  gpu: (rt, [idx], out, { depth, axis }) => launchOneHot(rt, idx!, out, depth, sizeOf(idx!.shape.slice(axis))),
+  vjp: () => [null],
+  jvp: () => null,
+  samples: [
+    { shapes: [[4]], attrs: { depth: 3, axis: 1 }, values: [[0, 2, 1, 2]] },
+    { shapes: [[2, 3]], attrs: { depth: 4, axis: 0 }, values: [[3, 0, 1, 1, 2, 3]] },
+    { shapes: [[]], attrs: { depth: 5, axis: 0 }, values: [[3]] },
+  ],
+  rejects: [{ shapes: [[4]], attrs: { depth: 3, axis: 2 }, message: /oneHot: axis 2 is out of range for indices \[4\]/ }],
+});
+
+/**
+ * 1 where the position along the new axis (of length depth; by default the last) equals the
+ * index, else 0; indices are integers in [0, depth) stored as floats, with no derivative.
+ */
+export function oneHot(indices: Indices, depth: number, axis = -1): Tensor {
+  const idx = indices instanceof Tensor ? indices : fromValues(Float64Array.from(indices as number[]), [indices.length]);
+  return apply(oneHotOp, [idx], { depth, axis: normAxis('oneHot', axis, idx.rank + 1) });
+}

@@ -1,0 +1,295 @@
+import { chmodSync, mkdtempSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { basename, dirname, join, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import * as fg from '../index.js';
+import { indexHtml } from './report/html.js';
+import { plot, type Series } from './report/svg.js';
+
+const M = fg.models;
+
+export const STUDY_HELP = `flowgrad study [--study moons] [--backend webgpu|cpu] [--out DIR] [--quick] [--seed N]
+      trains a ResNet and a Neural ODE on a generated problem, compares backprop and adjoint
+      gradients over the number of steps L, and writes DIR/index.html with SVG plots and
+      DIR/results.json (default DIR: out)
+      --study    moons: two-moons classification (the only study so far)
+      --backend  webgpu (default; falls back to cpu with a note when there is no adapter) or cpu
+      --out      output directory (replaced as a whole when the report is complete)
+      --quick    fewer epochs and a shorter L-table (a few seconds)
+      --seed     seed of data, initial weights and shuffles (default 0)
+`;
+
+class UsageError extends Error {}
+
+interface StudyOptions {
+  study: 'moons';
+  backend?: fg.BackendName;
+  out: string;
+  quick: boolean;
+  seed: number;
+}
+
+function parse(args: string[]): StudyOptions {
+  let values;
+  try {
+    ({ values } = parseArgs({
+      args,
+      options: { study: { type: 'string' }, backend: { type: 'string' }, out: { type: 'string' }, quick: { type: 'boolean' }, seed: { type: 'string' }, help: { type: 'boolean', short: 'h' } },
+      allowPositionals: false,
+      strict: true,
+    }));
+  } catch (e) {
+    throw new UsageError((e as Error).message);
+  }
+  if (values.help) throw new UsageError('');
+  const study = values.study ?? 'moons';
+  if (study !== 'moons') throw new UsageError(`unknown study '${study}'; available: moons`);
+  const backend = values.backend;
+  if (backend !== undefined && backend !== 'webgpu' && backend !== 'cpu') throw new UsageError(`--backend must be webgpu or cpu, got '${backend}'`);
+  const seed = values.seed === undefined ? 0 : Number(values.seed);
+  if (!Number.isInteger(seed) || seed < 0) throw new UsageError(`--seed must be a non-negative integer, got '${values.seed}'`);
+  return { study, backend, out: values.out ?? 'out', quick: !!values.quick, seed };
+}
+
+/** Reserves a staging directory beside DIR: fails before any work when DIR's parent cannot be written. */
+function stage(out: string): string {
+  const target = resolve(out);
+  try {
+    const st = statSync(target, { throwIfNoEntry: false });
+    if (st && !st.isDirectory()) throw new Error(`${target} exists and is not a directory`);
+    return mkdtempSync(join(dirname(target), `.${basename(target)}.partial-`));
+  } catch (e) {
+    throw new UsageError(`cannot write the report to ${target}: ${(e as Error).message}`);
+  }
+}
+
+const now = () => performance.now();
+
+/** The command: parses options, runs the study, writes the report atomically (all or nothing). */
+export async function studyCommand(args: string[]): Promise<number> {
+  let o: StudyOptions;
+  try {
+    o = parse(args);
+  } catch (e) {
+    const msg = (e as Error).message;
+    if (msg) process.stderr.write(`flowgrad study: ${msg}\n\n`);
+    (msg ? process.stderr : process.stdout).write(`usage:\n  ${STUDY_HELP}`);
+    return msg ? 2 : 0;
+  }
+  let dir: string;
+  try {
+    dir = stage(o.out);
+  } catch (e) {
+    process.stderr.write(`flowgrad study: ${(e as Error).message}\n`);
+    return 2;
+  }
+  try {
+    const started = now();
+    const backend = await initBackend(o.backend);
+    const results = await runMoons(o, backend);
+    const files = writeReport(dir, results);
+    results.seconds = (now() - started) / 1000;
+    writeFileSync(join(dir, 'results.json'), JSON.stringify(results, null, 2));
+    const target = resolve(o.out);
+    chmodSync(dir, 0o755); // mkdtemp makes it private
+    rmSync(target, { recursive: true, force: true });
+    renameSync(dir, target);
+    console.log(`\nwrote ${target}/index.html (${files.length} SVG plots, results.json) in ${results.seconds.toFixed(1)} s`);
+    return 0;
+  } catch (e) {
+    rmSync(dir, { recursive: true, force: true });
+    throw e;
+  }
+}
+
+async function initBackend(want?: fg.BackendName): Promise<fg.BackendName> {
+  if (want === 'cpu') return fg.init({ backend: 'cpu' });
+  try {
+    return await fg.init({ backend: 'webgpu' });
+  } catch (e) {
+    if (want === 'webgpu') throw e;
+    console.log(`note: no WebGPU adapter (${(e as Error).message.split('\n')[0]}); running on the CPU backend`);
+    return fg.init({ backend: 'cpu' });
+  }
+}
+
+interface Trained {
+  name: string;
+  parameterCount: number;
+  losses: [number, number][];
+  final: { trainLoss: number; testLoss: number; testAccuracy: number };
+  /** stiffness max|λ| − min|λ| of each layer's W after each chunk of training */
+  stiffness: { step: number; perLayer: number[] }[];
+  eigenvalues: { layer: number; re: number[]; im: number[] }[];
+  regions: number[];
+  seconds: number;
+}
+
+export interface StudyResults {
+  study: string;
+  backend: string;
+  seed: number;
+  quick: boolean;
+  data: { name: string; train: number; test: number };
+  models: Trained[];
+  grid: { x0: number; y0: number; dx: number; dy: number; cols: number; rows: number };
+  points: { x: number[]; label: number[] };
+  trajectories: [number, number][][];
+  ltable: { L: number; relDiff: number; backpropMs: number; adjointMs: number; loss: number }[];
+  seconds: number;
+}
+
+/** Weights of each layer as a stack [L, d, d]: the ResNet's W_n, the NODE's W(t) at its step times. */
+function layerStack(m: fg.models.ResnetModel | fg.models.NodeModel, p: any): fg.Tensor {
+  if ('layerWeights' in m) return fg.stack(Array.from({ length: m.layers }, (_, n) => m.layerWeights(p, n).W));
+  const s = m.solver.steps;
+  return fg.stack(Array.from({ length: s }, (_, n) => M.evalDepth(m.basis, p.W, (n * m.T) / s)));
+}
+
+async function runMoons(o: StudyOptions, backend: fg.BackendName): Promise<StudyResults> {
+  const ds = M.data.moons({ n: o.quick ? 160 : 400, seed: o.seed, noise: 0.1 });
+  const parts = M.data.split(ds, { seed: o.seed });
+  const { train: tr, test: te } = parts;
+  console.log(`flowgrad study: two moons (${tr.n} train, ${te.n} test) on ${backend}${o.quick ? ' (quick)' : ''}`);
+  const width = 4;
+  const L = 8;
+  const resnet = M.resnet({ width, layers: L, inputSize: 2, outputSize: 2, seed: o.seed });
+  const node = M.node({ width, inputSize: 2, outputSize: 2, basis: { kind: 'piecewiseLinear', intervals: 2 }, method: 'rk4', steps: 4, seed: o.seed });
+  const chunks = o.quick ? 2 : 4;
+  const epochsPer = o.quick ? 4 : 8;
+
+  // grid for the decision regions, over the data's range
+  const xs = ds.x;
+  const lo = [Infinity, Infinity];
+  const hi = [-Infinity, -Infinity];
+  for (let i = 0; i < ds.n; i++) for (let j = 0; j < 2; j++) { lo[j] = Math.min(lo[j]!, xs[2 * i + j]!); hi[j] = Math.max(hi[j]!, xs[2 * i + j]!); }
+  const cols = o.quick ? 24 : 48;
+  const rows = o.quick ? 18 : 36;
+  const grid = { x0: lo[0]! - 0.3, y0: lo[1]! - 0.3, dx: (hi[0]! - lo[0]! + 0.6) / cols, dy: (hi[1]! - lo[1]! + 0.6) / rows, cols, rows };
+  const gridX = new Float64Array(cols * rows * 2);
+  for (let r = 0; r < rows; r++) for (let k = 0; k < cols; k++) {
+    gridX[2 * (r * cols + k)] = grid.x0 + (k + 0.5) * grid.dx;
+    gridX[2 * (r * cols + k) + 1] = grid.y0 + (r + 0.5) * grid.dy;
+  }
+
+  const models: Trained[] = [];
+  const finalParams: any[] = [];
+  for (const model of [resnet, node] as const) {
+    console.log(`\n${model.name}: ${model.parameterCount} parameters`);
+    const t0 = now();
+    let params: any = model.params;
+    const losses: [number, number][] = [];
+    const stiffness: Trained['stiffness'] = [];
+    const stiff = async (step: number) => stiffness.push({ step, perLayer: Array.from(await fg.linalg.stiffness(layerStack(model, params)).data()) });
+    await stiff(0);
+    let offset = 0;
+    let last = NaN;
+    for (let c = 0; c < chunks; c++) {
+      const r = await M.train({
+        model: model as fg.models.Model<any>, params, data: { train: tr }, epochs: epochsPer, batchSize: 32, seed: o.seed + c,
+        optimizer: (p) => fg.optim.adam(p, { lr: 0.02 }), logEvery: 5, progress: true,
+      });
+      for (const s of r.history.steps) losses.push([offset + s.step, s.loss]);
+      offset += r.history.epochs.at(-1)?.step ?? 0;
+      last = r.history.epochs.at(-1)?.trainLoss ?? NaN;
+      params = r.params;
+      await stiff(offset);
+    }
+    const test = await M.evaluate(model as fg.models.Model<any>, params, te);
+    const ev = await fg.linalg.eigvals(layerStack(model, params));
+    const re = Array.from(await ev.re.data());
+    const im = Array.from(await ev.im.data());
+    const eigenvalues = Array.from({ length: re.length / width }, (_, n) => ({ layer: n, re: re.slice(n * width, (n + 1) * width), im: im.slice(n * width, (n + 1) * width) }));
+    const probs = await fg.softmax(model.apply(params, fg.tensor(gridX, [cols * rows, 2])), -1).data();
+    const regions = Array.from({ length: cols * rows }, (_, i) => probs[2 * i + 1]!);
+    const seconds = (now() - t0) / 1000;
+    console.log(`${model.name}: train loss ${last.toFixed(4)}, test loss ${test.loss.toFixed(4)}, test accuracy ${(100 * (test.accuracy ?? NaN)).toFixed(1)}% (${seconds.toFixed(1)} s)`);
+    models.push({ name: model.name, parameterCount: model.parameterCount, losses, final: { trainLoss: last, testLoss: test.loss, testAccuracy: test.accuracy ?? NaN }, stiffness, eigenvalues, regions, seconds });
+    finalParams.push(params);
+  }
+
+  // trajectories of the trained NODE in the first two state coordinates
+  const nodeParams = finalParams[1];
+  const nt = 17;
+  const pick = Array.from({ length: Math.min(24, te.n) }, (_, i) => i);
+  const px = fg.tensor(Float64Array.from(pick.flatMap((i) => [te.x[2 * i]!, te.x[2 * i + 1]!])), [pick.length, 2]);
+  const traj = await node.trajectory(nodeParams, px, { times: Array.from({ length: nt }, (_, k) => (k * node.T) / (nt - 1)), steps: 16 }).data();
+  const trajectories = pick.map((_, i) => Array.from({ length: nt }, (_, k) => [traj[(k * pick.length + i) * width]!, traj[(k * pick.length + i) * width + 1]!] as [number, number]));
+
+  // the L-table: the trained NODE at L RK4 steps, loss gradient by backprop and by the adjoint
+  console.log('\nL-table: gradient of the test loss, backprop vs adjoint (RK4, L steps)');
+  const bx = fg.tensor(te.x, [te.n, 2]);
+  const by = fg.tensor(M.data.oneHot(te.y, 2), [te.n, 2]);
+  const ltable: StudyResults['ltable'] = [];
+  const flat = async (g: any) => {
+    const parts = await Promise.all(M.leaves(g).map((l) => l.tensor.data()));
+    return parts.flatMap((p) => Array.from(p));
+  };
+  for (const Ls of o.quick ? [2, 4, 8] : [2, 4, 8, 16, 32]) {
+    const timed = async (grad: 'backprop' | 'adjoint') => {
+      const m = node.withSolver({ steps: Ls, grad });
+      const f = (p: any) => M.softmaxCrossEntropy(m.apply(p, bx), by);
+      await flat(fg.grad(f)(nodeParams)); // warm the pipelines
+      const t = now();
+      const [loss, g] = fg.valueAndGrad(f)(nodeParams) as [fg.Tensor, unknown];
+      const v = await flat(g);
+      return { ms: now() - t, v, loss: (await loss.data())[0]! };
+    };
+    const b = await timed('backprop');
+    const a = await timed('adjoint');
+    const diff = Math.sqrt(b.v.reduce((s, x, i) => s + (x - a.v[i]!) ** 2, 0)) / Math.sqrt(b.v.reduce((s, x) => s + x * x, 0));
+    ltable.push({ L: Ls, relDiff: diff, backpropMs: b.ms, adjointMs: a.ms, loss: b.loss });
+    console.log(`  L = ${String(Ls).padStart(2)}  ‖g_bp − g_adj‖/‖g_bp‖ = ${diff.toExponential(2)}  backprop ${b.ms.toFixed(1)} ms  adjoint ${a.ms.toFixed(1)} ms`);
+  }
+  return {
+    study: 'moons', backend, seed: o.seed, quick: o.quick,
+    data: { name: ds.name, train: tr.n, test: te.n },
+    models, grid, points: { x: Array.from(te.x), label: Array.from(te.y) }, trajectories, ltable, seconds: 0,
+  };
+}
+
+function writeReport(dir: string, r: StudyResults): string[] {
+  const pts = (lab: number) => r.points.label.flatMap((l, i) => (l === lab ? [[r.points.x[2 * i]!, r.points.x[2 * i + 1]!] as [number, number]] : []));
+  const dataSeries: Series[] = [
+    { name: 'class 0', points: pts(0), kind: 'dots', color: '#1f4fb4' },
+    { name: 'class 1', points: pts(1), kind: 'dots', color: '#c62828' },
+  ];
+  const svgs: { file: string; caption: string; svg: string }[] = [
+    {
+      file: 'loss.svg', caption: 'Training loss (softmax cross-entropy) of both models, read back every 5 steps.',
+      svg: plot({ title: 'Training loss', xlabel: 'step', ylabel: 'loss', logY: true, series: r.models.map((m) => ({ name: m.name.split(' ')[0]!, points: m.losses })) }),
+    },
+    ...r.models.map((m, i) => ({
+      file: `regions-${i}.svg`, caption: `Decision regions of the ${m.name} (probability of class 1) with the test points.`,
+      svg: plot({ title: `Decision regions: ${m.name.split(' ')[0]}`, xlabel: 'x₁', ylabel: 'x₂', cells: { ...r.grid, values: m.regions }, series: dataSeries }),
+    })),
+    {
+      file: 'trajectories.svg', caption: 'Trajectories of test points under the trained Neural ODE (first two of four state coordinates), t from 0 to T.',
+      svg: plot({
+        title: 'NODE trajectories x(t)', xlabel: 'x₁(t)', ylabel: 'x₂(t)', equal: true,
+        series: r.trajectories.flatMap((t, i) => {
+          const c = r.points.label[i] ? '#c62828' : '#1f4fb4';
+          return [{ name: '', points: t, color: c }, { name: '', points: [t.at(-1)!], kind: 'dots' as const, color: c }];
+        }),
+      }),
+    },
+    {
+      file: 'ltable.svg', caption: 'The L-table: relative difference between the backprop gradient (exact for the L-step solve) and the continuous adjoint; it falls as the solve converges.',
+      svg: plot({ title: 'Backprop vs adjoint gradient over L', xlabel: 'L (RK4 steps)', ylabel: '‖g_bp − g_adj‖ / ‖g_bp‖', logX: true, logY: true, series: [{ name: 'relative difference', points: r.ltable.map((x) => [x.L, x.relDiff]) }, { name: '', points: r.ltable.map((x) => [x.L, x.relDiff]), kind: 'dots' }] }),
+    },
+    {
+      file: 'ltable-time.svg', caption: 'Time of one value-and-gradient evaluation on the test set.',
+      svg: plot({ title: 'Gradient time over L', xlabel: 'L (RK4 steps)', ylabel: 'ms', logX: true, series: [{ name: 'backprop', points: r.ltable.map((x) => [x.L, x.backpropMs]) }, { name: 'adjoint', points: r.ltable.map((x) => [x.L, x.adjointMs]) }] }),
+    },
+    ...r.models.map((m, i) => ({
+      file: `eigenvalues-${i}.svg`, caption: `Eigenvalues of the trained weights W of every layer (${m.name}) in the complex plane; the dashed circle is |λ| = 1.`,
+      svg: plot({ title: `Spectra of W: ${m.name.split(' ')[0]}`, xlabel: 'Re λ', ylabel: 'Im λ', equal: true, unitCircle: true, series: m.eigenvalues.map((e) => ({ name: m.eigenvalues.length <= 8 ? `layer ${e.layer}` : '', points: e.re.map((x, k) => [x, e.im[k]!] as [number, number]), kind: 'dots' as const })) }),
+    })),
+    {
+      file: 'stiffness.svg', caption: 'Stiffness max|λ| − min|λ| of the weights, the mean over layers, during training.',
+      svg: plot({ title: 'Stiffness over training', xlabel: 'step', ylabel: 'mean max|λ| − min|λ|', series: r.models.map((m) => ({ name: m.name.split(' ')[0]!, points: m.stiffness.map((s) => [s.step, s.perLayer.reduce((a, b) => a + b, 0) / s.perLayer.length] as [number, number]) })) }),
+    },
+  ];
+  for (const s of svgs) writeFileSync(join(dir, s.file), s.svg);
+  writeFileSync(join(dir, 'index.html'), indexHtml(r, svgs));
+  return svgs.map((s) => s.file);
+}

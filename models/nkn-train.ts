@@ -1,0 +1,53 @@
+// Full-batch training of a nonlocal kernel network and its error measure.
+import * as fg from '../index.js';
+import type { NknInput, NknModel, NknParams } from './nkn.js';
+import { disposeTree } from './tree.js';
+
+export interface FitOptions {
+  layers: number;
+  steps: number;
+  lr?: number;
+  /** record the loss every this many steps (default 10) */
+  logEvery?: number;
+}
+
+/**
+ * Adam on the mean squared error of u over all nodes; `params` is left untouched (the result
+ * is a new tree), so a shallow network's parameters can seed several deeper ones.
+ */
+export async function fitNkn(model: NknModel, params: NknParams, x: NknInput, u: fg.Tensor, o: FitOptions): Promise<{ params: NknParams; losses: { step: number; loss: number }[] }> {
+  const opt = fg.optim.adam(params, { lr: o.lr ?? 3e-3 });
+  const every = o.logEvery ?? 10;
+  const losses: { step: number; loss: number }[] = [];
+  let cur = params;
+  for (let step = 0; step < o.steps; step++) {
+    const { value, next } = fg.tidy(() => {
+      const f = (p: NknParams) => fg.mean(fg.square(fg.sub(model.apply(p, x, o.layers), u)));
+      const [value, grads] = fg.valueAndGrad(f)(cur) as [fg.Tensor, NknParams];
+      return { value, next: opt.step(cur, grads) as NknParams };
+    });
+    if (cur !== params) disposeTree(cur);
+    cur = next;
+    if (step % every === 0 || step === o.steps - 1) losses.push({ step, loss: await value.item() });
+    value.dispose();
+  }
+  opt.dispose();
+  return { params: cur, losses };
+}
+
+/** Mean over S samples of ‖pred − u‖₂ / ‖u‖₂, with pred and u [S·n] sample-major. */
+export async function relativeL2(pred: fg.Tensor, u: ArrayLike<number>, S: number): Promise<number> {
+  const p = await pred.data();
+  const n = u.length / S;
+  let total = 0;
+  for (let s = 0; s < S; s++) {
+    let num = 0;
+    let den = 0;
+    for (let i = s * n; i < (s + 1) * n; i++) {
+      num += (p[i]! - u[i]!) ** 2;
+      den += u[i]! ** 2;
+    }
+    total += Math.sqrt(num / den);
+  }
+  return total / S;
+}
