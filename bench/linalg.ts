@@ -13,7 +13,8 @@ import { measure, median, type Measurement } from './harness.js';
 import type { BenchCase } from './kernels.js';
 
 const BATCH = 1000;
-const SIZES = [4, 8, 16, 32, 64];
+/** n of the matrices; FLOWGRAD_BENCH_SIZES=16,32 picks some */
+const SIZES = process.env.FLOWGRAD_BENCH_SIZES ? process.env.FLOWGRAD_BENCH_SIZES.split(',').map(Number) : [4, 8, 16, 32, 64];
 
 type Kind = 'eigvals' | 'eig' | 'eigh' | 'svdvals';
 

@@ -13,9 +13,10 @@ export async function gradcheckCommand(opts: { backend: fg.BackendName; json?: s
   if (process.stderr.isTTY) process.stderr.write('\r\x1b[K');
   const rows = results.map(({ sample, report }) => {
     const worst = report.inputs.reduce((a, b) => (b.maxAbsError > a.maxAbsError ? b : a));
-    return [sample, worst.maxAbsError.toExponential(2), worst.maxRelError.toExponential(2), worst.atol.toExponential(1), report.pass ? 'pass' : 'FAIL'];
+    const kinks = report.inputs.reduce((n, i) => n + i.kinks, 0);
+    return [sample, worst.maxAbsError.toExponential(2), worst.maxRelError.toExponential(2), worst.atol.toExponential(1), kinks, report.pass ? 'pass' : 'FAIL'];
   });
-  console.log(table(['op and sample', 'max abs err', 'max rel err', 'atol', ''], rows));
+  console.log(table(['op and sample', 'max abs err', 'max rel err', 'atol', 'kinks', ''], rows));
   const ops = new Set(results.map((r) => r.op));
   const failed = results.filter((r) => !r.report.pass);
   const worstAbs = Math.max(...results.flatMap((r) => r.report.inputs.map((i) => i.maxAbsError)));

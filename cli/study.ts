@@ -1,4 +1,4 @@
-import { chmodSync, mkdtempSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import * as fg from '../index.js';
@@ -13,7 +13,7 @@ export const STUDY_HELP = `flowgrad study [--study moons] [--backend webgpu|cpu]
       DIR/results.json (default DIR: out)
       --study    moons: two-moons classification (the only study so far)
       --backend  webgpu (default; falls back to cpu with a note when there is no adapter) or cpu
-      --out      output directory (replaced as a whole when the report is complete)
+      --out      output directory; the report's files are moved in only once all are written
       --quick    fewer epochs and a shorter L-table (a few seconds)
       --seed     seed of data, initial weights and shuffles (default 0)
 `;
@@ -90,9 +90,10 @@ export async function studyCommand(args: string[]): Promise<number> {
     results.seconds = (now() - started) / 1000;
     writeFileSync(join(dir, 'results.json'), JSON.stringify(results, null, 2));
     const target = resolve(o.out);
-    chmodSync(dir, 0o755); // mkdtemp makes it private
-    rmSync(target, { recursive: true, force: true });
-    renameSync(dir, target);
+    // move the finished files in one by one (other files in the directory are left alone)
+    mkdirSync(target, { recursive: true });
+    for (const f of readdirSync(dir)) renameSync(join(dir, f), join(target, f));
+    rmSync(dir, { recursive: true, force: true });
     console.log(`\nwrote ${target}/index.html (${files.length} SVG plots, results.json) in ${results.seconds.toFixed(1)} s`);
     return 0;
   } catch (e) {
@@ -191,6 +192,7 @@ async function runMoons(o: StudyOptions, backend: fg.BackendName): Promise<Study
       for (const s of r.history.steps) losses.push([offset + s.step, s.loss]);
       offset += r.history.epochs.at(-1)?.step ?? 0;
       last = r.history.epochs.at(-1)?.trainLoss ?? NaN;
+      if (params !== model.params) M.disposeTree(params); // train leaves its starting point to us
       params = r.params;
       await stiff(offset);
     }
@@ -263,7 +265,7 @@ function writeReport(dir: string, r: StudyResults): string[] {
       svg: plot({ title: `Decision regions: ${m.name.split(' ')[0]}`, xlabel: 'x₁', ylabel: 'x₂', cells: { ...r.grid, values: m.regions }, series: dataSeries }),
     })),
     {
-      file: 'trajectories.svg', caption: 'Trajectories of test points under the trained Neural ODE (first two of four state coordinates), t from 0 to T.',
+      file: 'trajectories.svg', caption: 'Trajectories of test points under the trained Neural ODE (first two of four state coordinates) from t = 0 to T; the dots mark x(T).',
       svg: plot({
         title: 'NODE trajectories x(t)', xlabel: 'x₁(t)', ylabel: 'x₂(t)', equal: true,
         series: r.trajectories.flatMap((t, i) => {

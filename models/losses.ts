@@ -14,17 +14,18 @@ export function mse(pred: fg.Tensor, target: fg.Tensor): fg.Tensor {
   sameShape('mse', pred, target, 'pred', 'target');
   if (target.trace !== null || pred.size === 0) return fg.mean(fg.square(fg.sub(pred, target)));
   const n = pred.size;
+  // the target is an input of the op (not a closure) so that the tape keeps it alive
   const op = fg.customVjp(
     'mse',
-    (p) => fg.mean(fg.square(fg.sub(p!, target))),
-    ([p], _out, g) => {
+    (p, t) => fg.mean(fg.square(fg.sub(p!, t!))),
+    ([p, t], _out, g) => {
       // g: [] or a batch [B] of cotangents (jacrev); scale it to the shape that broadcasts over pred
       const s = fg.reshape(fg.mul(g, 2 / n), [...g.shape, ...pred.shape.map(() => 1)]);
-      return [fg.mul(fg.sub(p!, target), s)];
+      return [fg.mul(fg.sub(p!, t!), s), null];
     },
     { batched: true },
   );
-  return op(pred);
+  return op(pred, target);
 }
 
 /** The largest entry of each row of z [batch, C], kept as [batch, 1] (no derivative: a shift). */

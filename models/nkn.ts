@@ -18,11 +18,13 @@ export interface NknOptions {
   hidden?: number;
   seed?: number;
   /**
-   * bound on the row norms of K_θ and B_φ (default 0.5): they end in tanh scaled by
+   * bound on the row norms of K_θ and B_φ (default 0.6): they end in tanh scaled by
    * scale/d. A small bound keeps each layer close to the identity, so that the layers are
    * time steps of one ODE and a network trained at one depth runs at another.
    */
   scale?: number;
+  /** the edge op: the fused kernel (default) or its composition of generic ops (for comparison) */
+  edgeOp?: 'fused' | 'composed';
 }
 
 /** P lifts (a, x) to h⁰; K_θ maps edge features to d×d; B_φ maps h to d×d; Q projects h to u. */
@@ -79,7 +81,7 @@ export function nkn(o: NknOptions): NknModel {
   const P = mlpOf([1 + o.dim, hid, d], subSeed(seed, 1));
   // K_θ and B_φ end in tanh scaled by scale/d: bounded matrix rows keep each step of size τ
   // a bounded map, as a stable time stepper needs (an unbounded B_φ(h)·h grows like |h|³)
-  const scale = o.scale ?? 0.5;
+  const scale = o.scale ?? 0.6;
   if (!(scale > 0)) throw new fg.ArgumentError(`nkn: scale must be positive, got ${o.scale}`);
   const K = mlp({ sizes: [2 * o.dim + 2, hid, d * d], activation: 'gelu', outputActivation: 'tanh', seed: subSeed(seed, 2) });
   const B = mlp({ sizes: [d, hid, d * d], activation: 'gelu', outputActivation: 'tanh', seed: subSeed(seed, 3) });
@@ -88,7 +90,7 @@ export function nkn(o: NknOptions): NknModel {
   const kernels = (p: NknParams, x: NknInput) => fg.reshape(fg.mul(K.apply(p.K, x.edges), scale / d), [x.graph.index.E, d, d]);
   const layer = (p: NknParams, h: fg.Tensor, Km: fg.Tensor, graph: Graph, tau: number) => {
     const N = h.shape[0]!;
-    const diffusion = fg.add(fg.nknEdge(h, Km, graph.index), p.b);
+    const diffusion = fg.add(o.edgeOp === 'composed' ? nknEdgeComposed(h, Km, graph) : fg.nknEdge(h, Km, graph.index), p.b);
     const Bh = fg.reshape(fg.matmul(fg.reshape(fg.mul(B.apply(p.B, h), scale / d), [N, d, d]), fg.reshape(h, [N, d, 1])), [N, d]);
     return fg.add(h, fg.mul(fg.add(diffusion, fg.sub(Bh, h)), tau));
   };

@@ -6,7 +6,7 @@ import type { Initializer } from './init.js';
 import { checkInput, checkInt, checkReal, type Model } from './model.js';
 import { subSeed } from './random.js';
 import { resnet, type ResnetModel, type ResnetParams } from './resnet.js';
-import { countParams } from './tree.js';
+import { countParams, disposeTree } from './tree.js';
 
 /** Fixed-step schemes a NODE block integrates with (no readback: they run on WebGPU too). */
 export type FixedMethod = 'euler' | 'midpoint' | 'heun' | 'rk4' | 'rk38';
@@ -194,6 +194,7 @@ export function resnetFromNode(nodeModel: NodeModel, L: number, params: NodePara
     width: d, layers: L, T, activation: act, inputSize: nodeModel.inputSize,
     outputSize: params.readout ? nodeModel.outputShape[0] : undefined,
   });
+  disposeTree(r.params); // replaced by the NODE's samples below
   const Ws: fg.Tensor[] = [];
   const bs: fg.Tensor[] = [];
   for (let n = 0; n < L; n++) {

@@ -152,6 +152,21 @@ describe('gradcheck of a function that closes over WebGPU tensors', () => {
   });
 });
 
+describe('gradcheck at a kink', () => {
+  it('counts elements where f has a kink within ±h instead of failing them; smooth errors still fail', async () => {
+    await fg.init({ backend: 'cpu' });
+    const x = fg.tensor([0, 0.5, -0.5]); // relu's kink at exactly 0
+    const r = await fg.gradcheck((x) => fg.sum(fg.relu(x)), [x]);
+    expect(r.pass).toBe(true);
+    expect(r.inputs[0]!.kinks).toBe(1);
+    expect(r.inputs[0]!.checked).toBe(2);
+    // a wrong gradient away from kinks is not excused
+    const bad = await fg.gradcheck((x) => fg.sum(fg.mul(fg.relu(x), fg.stopGradient(x))), [fg.tensor([0.5, 1.5])]);
+    expect(bad.pass).toBe(false);
+    expect(bad.inputs[0]!.kinks).toBe(0);
+  });
+});
+
 describe('customVjp', () => {
   it('uses its own rule in reverse mode and goes through forward in forward mode', async () => {
     await fg.init({ backend: 'cpu' });

@@ -304,3 +304,12 @@ describe('losses', () => {
     expect(M.accuracy([1, 0, 0, 1], [0, 1], 2)).toBe(1);
   });
 });
+
+describe('mse with a target made inside the differentiated function', () => {
+  it('keeps the target alive for the backward pass', async () => {
+    await fg.init({ backend: 'cpu' });
+    const x = fg.tensor([1, 2, 3]);
+    const g = fg.grad((p: fg.Tensor) => fg.models.mse(p, fg.zeros([3])))(x);
+    expect(Array.from(await g.data())).toEqual([2 / 3, 4 / 3, 2]);
+  });
+});

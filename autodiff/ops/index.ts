@@ -18,4 +18,4 @@ export { softmax, logSoftmax, logSumExp, crossEntropy, mseLoss } from './losses.
 export { addMaybe } from './elementwise.js';
 export { conv2d, conv2dInputGrad, conv2dWeightGrad, convTranspose2d, type Conv2dOptions, type ConvOptions, type ConvTranspose2dOptions } from './conv.js';
 export { maxPool2d, avgPool2d, type PoolOptions } from './pool.js';
-export { nknEdge, edgeIndex, edgeIndexValues, nknEdgeOps, type EdgeIndex, type EdgeIndexValues } from './nkn.js';
+export { nknEdge, edgeIndex, edgeIndexValues, type EdgeIndex, type EdgeIndexValues } from './nkn.js';

@@ -301,4 +301,3 @@ export function nknEdge(h: Tensor, K: Tensor, graph: EdgeIndex): Tensor {
   return run(ops.fwd, h, K, graph.tensors);
 }
 
-export const nknEdgeOps: Readonly<Ops> = ops;

@@ -39,7 +39,10 @@ const esc = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replac
 const f = (v: number) => (Math.round(v * 100) / 100).toString();
 
 function tickLabel(v: number, log: boolean): string {
-  if (log) return `1e${Math.round(v)}`;
+  if (log) {
+    const x = 10 ** v;
+    return x >= 1 && x < 1e4 ? String(Math.round(x)) : `1e${Math.round(v)}`;
+  }
   if (v === 0) return '0';
   const a = Math.abs(v);
   return a >= 1e4 || a < 1e-2 ? v.toExponential(0) : Number(v.toPrecision(3)).toString();
@@ -50,7 +53,16 @@ function ticks(lo: number, hi: number, log: boolean): number[] {
     const out: number[] = [];
     const step = Math.max(1, Math.ceil((Math.floor(hi) - Math.ceil(lo)) / 6));
     for (let e = Math.ceil(lo); e <= Math.floor(hi); e += step) out.push(e);
-    return out;
+    if (out.length >= 3) return out;
+    // less than two decades: 1, 2, 5 × 10^e
+    const fine: number[] = [];
+    for (let e = Math.floor(lo); e <= Math.ceil(hi); e++) {
+      for (const m of [1, 2, 5]) {
+        const v = e + Math.log10(m);
+        if (v >= lo && v <= hi) fine.push(v);
+      }
+    }
+    return fine;
   }
   const raw = (hi - lo) / 5;
   const mag = 10 ** Math.floor(Math.log10(raw));
