@@ -38,7 +38,14 @@ const MAX_PENDING_DISPATCHES = 512;
  * the rest are recorded (a submit costs far less than the dispatches it carries).
  */
 const EARLY_SUBMIT_DISPATCHES = 48;
-const MAX_BIND_GROUPS = 4096;
+/**
+ * Bind groups kept, and first sightings remembered. A bind group is kept from its second use
+ * on: a workload whose buffers never repeat then makes only short-lived ones, as without the
+ * cache. (Long-lived ones that pile up, kept and then dropped in bulk, wait for V8's major
+ * collections; meanwhile Dawn's descriptor pools for them kept growing until lavapipe crashed.)
+ */
+const MAX_BIND_GROUPS = 1024;
+const MAX_BIND_GROUPS_SEEN = 16384;
 
 /**
  * Records dispatches into one command encoder and one compute pass, submits them in batches,
@@ -48,8 +55,8 @@ const MAX_BIND_GROUPS = 4096;
  * about as much as the dispatch itself on a software driver, and dynamic offsets doubled the
  * cost of a dispatch there; so params live in a slab where each distinct content has its own
  * slot (written once), pipelines use explicit layouts (params at binding 0, inputs read-only,
- * outputs read-write), and bind groups are cached by params slot and buffers: a loop that
- * reuses pooled buffers and shapes creates none after its first iterations.
+ * outputs read-write), and bind groups are cached by params slot and buffers (from their second
+ * use on): a loop that reuses pooled buffers and shapes creates none after its first iterations.
  */
 export class GpuRuntime {
   readonly pool: BufferPool;
@@ -58,6 +65,7 @@ export class GpuRuntime {
   /** bind groups by [counts, params offset, buffer ids…]: a trie of Maps, so a hit allocates nothing */
   private bindGroups = new Map<number, unknown>();
   private bindGroupCount = 0;
+  private bindGroupSeen = 0;
   /** the pipeline last set on the open pass (setting it again costs a call into Dawn) */
   private lastPipeline: GPUComputePipeline | null = null;
   private bufferIds = new WeakMap<GPUBuffer, number>();
@@ -182,10 +190,11 @@ export class GpuRuntime {
   private clearBindGroups(): void {
     this.bindGroups = new Map();
     this.bindGroupCount = 0;
+    this.bindGroupSeen = 0;
   }
 
   private bindGroup(inputs: GPUBuffer[], outputs: GPUBuffer[], [offset, size]: [number, number]): GPUBindGroup {
-    if (this.bindGroupCount >= MAX_BIND_GROUPS) this.clearBindGroups();
+    if (this.bindGroupCount >= MAX_BIND_GROUPS || this.bindGroupSeen >= MAX_BIND_GROUPS_SEEN) this.clearBindGroups();
     const step = (node: Map<number, unknown>, key: number) => {
       let next = node.get(key) as Map<number, unknown> | undefined;
       if (!next) node.set(key, (next = new Map()));
@@ -194,17 +203,23 @@ export class GpuRuntime {
     let node = step(step(this.bindGroups, inputs.length * 1024 + outputs.length), offset);
     for (let i = 0; i < inputs.length + outputs.length - 1; i++) node = step(node, this.bufferId(i < inputs.length ? inputs[i]! : outputs[i - inputs.length]!));
     const last = this.bufferId(outputs[outputs.length - 1] ?? inputs[inputs.length - 1]!);
-    let g = node.get(last) as GPUBindGroup | undefined;
-    if (!g) {
-      const entries: GPUBindGroupEntry[] = [{ binding: 0, resource: { buffer: this.slab, offset, size } }];
-      inputs.forEach((buffer, i) => entries.push({ binding: i + 1, resource: { buffer } }));
-      outputs.forEach((buffer, i) => entries.push({ binding: inputs.length + i + 1, resource: { buffer } }));
-      g = this.device.createBindGroup({ layout: this.layout(inputs.length, outputs.length).group, entries });
+    const found = node.get(last) as GPUBindGroup | true | undefined;
+    if (found && found !== true) return found;
+    const entries: GPUBindGroupEntry[] = [{ binding: 0, resource: { buffer: this.slab, offset, size } }];
+    inputs.forEach((buffer, i) => entries.push({ binding: i + 1, resource: { buffer } }));
+    outputs.forEach((buffer, i) => entries.push({ binding: inputs.length + i + 1, resource: { buffer } }));
+    const g = this.device.createBindGroup({ layout: this.layout(inputs.length, outputs.length).group, entries });
+    // kept from its second use on: bind groups used once die young, as they would uncached
+    if (found) {
       node.set(last, g);
       this.bindGroupCount++;
+    } else {
+      node.set(last, true);
+      this.bindGroupSeen++;
     }
     return g;
   }
+
 
   createBuffer(bytes: number): GPUBuffer {
     const max = this.limits.maxStorageBufferBindingSize;
@@ -404,7 +419,8 @@ class WorkClock {
   private since = 0;
   private slept = 0;
   /** milliseconds per unit */
-  private rate = 1e-4;
+  // start optimistic (a fast GPU): an underestimate costs a short spin, an overestimate a sleep
+  private rate = 1e-6;
 
   add(bytes: number, flops = 0): void {
     this.queued.units += (bytes + flops) / 1000;

@@ -30,10 +30,7 @@ export function linalgBindings(inputs: number, scratch: boolean): string {
 }
 
 /** Float literal that WGSL parses as f32 (always with a decimal point or exponent). */
-export function f32(x: number): string {
-  const s = Math.fround(x).toExponential(9);
-  return s;
-}
+export const f32 = (x: number) => Math.fround(x).toExponential(9);
 
 export const prelude = `
 const EPS: f32 = ${f32(F32_EPS)};
@@ -145,7 +142,10 @@ export const slot = (off: string, idx: string) => `scr[(${off} + (${idx})) * cnt
 /** WGSL lvalue of element (i, j) of a row-major matrix with `cols` columns at scratch word `off`. */
 export const element = (off: string, cols: string, i: string, j: string) => slot(off, `(${i}) * ${cols} + (${j})`);
 
-/** Threads per workgroup for one-thread-per-matrix kernels (see eig-thread.ts for the measurements). */
+/**
+ * Threads per workgroup for one-thread-per-matrix kernels: on lavapipe, 1000 matrices of 16×16
+ * ran ~45 ms with 8, ~65 ms with 16 or 64 (more workgroups keep both cores busy).
+ */
 export const THREAD_WG = 8;
 
 /**

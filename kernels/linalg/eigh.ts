@@ -38,14 +38,16 @@ fn sweep(frob: f32) -> bool {
       let t = sgn(zeta) / (abs(zeta) + hypot2(1.0, zeta));
       let c = 1.0 / hypot2(1.0, t);
       let s = t * c;
+      // S ← Jᵀ S J in one pass over the other rows, keeping S symmetric; the 2×2 block in
+      // closed form (Rutishauser): a_pp − t·a_pq, a_qq + t·a_pq, and 0 off the diagonal
       for (var k = 0; k < N; k++) {
+        if (k == p || k == q) { continue; }
         let mp = ${S('k', 'p')}; let mq = ${S('k', 'q')};
-        ${S('k', 'p')} = c * mp - s * mq; ${S('k', 'q')} = s * mp + c * mq;
+        let np = c * mp - s * mq; let nq = s * mp + c * mq;
+        ${S('k', 'p')} = np; ${S('p', 'k')} = np; ${S('k', 'q')} = nq; ${S('q', 'k')} = nq;
       }
-      for (var k = 0; k < N; k++) {
-        let mp = ${S('p', 'k')}; let mq = ${S('q', 'k')};
-        ${S('p', 'k')} = c * mp - s * mq; ${S('q', 'k')} = s * mp + c * mq;
-      }
+      ${S('p', 'p')} = app - t * apq;
+      ${S('q', 'q')} = aqq + t * apq;
       for (var k = 0; k < N; k++) {
         let mp = ${V('k', 'p')}; let mq = ${V('k', 'q')};
         ${V('k', 'p')} = c * mp - s * mq; ${V('k', 'q')} = s * mp + c * mq;
