@@ -15,7 +15,7 @@
  */
 
 import type { GpuArg, GpuRuntime } from '../../engine/webgpu/runtime.js';
-import { STATUS_NONFINITE, STATUS_NO_CONVERGENCE, element, linalgBindings, perMatrixMain, prelude, scratchDecls, slot, standardize2x2Wgsl } from './common.js';
+import { STATUS_NONFINITE, STATUS_NO_CONVERGENCE, linalgBindings, perMatrixMain, prelude, scratchDecls, slot, standardize2x2Wgsl } from './common.js';
 import { dispatchPerMatrix } from './launch.js';
 import { launchEigWorkgroup, workgroupBytes, workgroupThreads } from './eig-workgroup.js';
 
@@ -27,8 +27,10 @@ export const eigRows = (n: number, mode: EigMode) => (mode === 'values' ? 1 : mo
 /** Francis steps allowed per deflation, as the reference: 30·max(n, 10). */
 export const eigMaxIterations = (n: number) => 30 * Math.max(n, 10);
 
-const T = (i: string, j: string) => element('0', 'N', i, j);
-const Z = (i: string, j: string) => element('NN', 'N', i, j);
+// T at scratch word 0 and Z at NN, with the strides (rsn = N·cnt per row) computed once per
+// thread: ~10% faster on lavapipe than element()'s (off + i·N + j)·cnt + mb
+const T = (i: string, j: string) => `scr[(${i}) * rsn + (${j}) * cnt + mb]`;
+const Z = (i: string, j: string) => `scr[(${i}) * rsn + (${j}) * cnt + zb]`;
 const HV = (i: string) => slot('oH', i);
 const WR = (i: string) => slot('oWR', i);
 const WI = (i: string) => slot('oWI', i);
@@ -56,6 +58,8 @@ ${standardize2x2Wgsl}
 ${scratchDecls}
 var<private> N: i32;
 var<private> NN: i32;
+var<private> rsn: i32;
+var<private> zb: i32;
 var<private> oH: i32; var<private> oWR: i32; var<private> oWI: i32; var<private> oD: i32; var<private> oP: i32;
 var<private> oXR: i32; var<private> oXI: i32; var<private> oYR: i32; var<private> oYI: i32;
 
@@ -246,6 +250,8 @@ ${full ? vectorsWgsl(mode) : ''}
 ${perMatrixMain(`
   N = i32(params[3]);
   NN = N * N;
+  rsn = N * cnt;
+  zb = NN * cnt + mb;
   oH = ${full ? 2 : 1} * NN; oWR = oH + N; oWI = oWR + N; oD = oWI + N; oP = oD + N;
   oXR = oP + N; oXI = oXR + N; oYR = oXI + N; oYI = oYR + N;
   let rows = ${mode === 'values' ? '1' : mode === 'right' ? '1 + N' : '1 + 2 * N'};

@@ -6,13 +6,14 @@
  */
 
 import type { GpuArg, GpuRuntime } from '../../engine/webgpu/runtime.js';
-import { STATUS_NONFINITE, STATUS_NO_CONVERGENCE, element, linalgBindings, perMatrixMain, prelude, scratchDecls, slot } from './common.js';
+import { STATUS_NONFINITE, STATUS_NO_CONVERGENCE, linalgBindings, perMatrixMain, prelude, scratchDecls, slot } from './common.js';
 import { dispatchPerMatrix } from './launch.js';
 
 export const EIGH_MAX_SWEEPS = 60;
 
-const S = (i: string, j: string) => element('0', 'N', i, j);
-const V = (i: string, j: string) => element('N * N', 'N', i, j);
+// S at scratch word 0, V at N², strides computed once per thread (rsn = N·cnt per row)
+const S = (i: string, j: string) => `scr[(${i}) * rsn + (${j}) * cnt + mb]`;
+const V = (i: string, j: string) => `scr[(${i}) * rsn + (${j}) * cnt + vb]`;
 const POS = (i: string) => slot('2 * N * N', i);
 
 export function eighWgsl(): string {
@@ -20,6 +21,8 @@ export function eighWgsl(): string {
 ${prelude}
 ${scratchDecls}
 var<private> N: i32;
+var<private> rsn: i32;
+var<private> vb: i32;
 
 fn sweep(frob: f32) -> bool {
   var done = true;
@@ -60,6 +63,8 @@ fn sweep(frob: f32) -> bool {
 
 ${perMatrixMain(`
   N = i32(params[3]);
+  rsn = N * cnt;
+  vb = N * N * cnt + mb;
   let base = b * N * N;
   let ob = b * (N + 1) * N;
   var mx = 0.0;

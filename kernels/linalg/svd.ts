@@ -7,14 +7,15 @@
  */
 
 import type { GpuArg, GpuRuntime } from '../../engine/webgpu/runtime.js';
-import { STATUS_NONFINITE, STATUS_NO_CONVERGENCE, element, linalgBindings, perMatrixMain, prelude, scratchDecls, slot } from './common.js';
+import { STATUS_NONFINITE, STATUS_NO_CONVERGENCE, linalgBindings, perMatrixMain, prelude, scratchDecls, slot } from './common.js';
 import { dispatchPerMatrix } from './launch.js';
 
 export const SVD_MAX_SWEEPS = 60;
 
 // the tall problem: W (M×K, overwritten by the rotations) and V (K×K)
-const W = (i: string, j: string) => element('0', 'K', i, j);
-const V = (i: string, j: string) => element('M * K', 'K', i, j);
+// (strides computed once per thread: rsk = K·cnt per row, V at scratch word M·K)
+const W = (i: string, j: string) => `scr[(${i}) * rsk + (${j}) * cnt + mb]`;
+const V = (i: string, j: string) => `scr[(${i}) * rsk + (${j}) * cnt + vb]`;
 const NRM = (i: string) => slot('oN', i);
 const POS = (i: string) => `i32(${slot('oN + K', i)})`;
 const CX = (i: string) => slot('oN + 2 * K', i);
@@ -29,6 +30,8 @@ ${scratchDecls}
 var<private> M: i32;
 var<private> K: i32;
 var<private> oN: i32;
+var<private> rsk: i32;
+var<private> vb: i32;
 
 fn sweep() -> bool {
   var done = true;
@@ -65,6 +68,8 @@ ${perMatrixMain(`
   let tall = m >= n;
   M = max(m, n); K = min(m, n);
   oN = M * K + K * K;
+  rsk = K * cnt;
+  vb = M * K * cnt + mb;
   let outLen = ${vectors ? '(1 + m + n) * K' : 'K'};
   let base = b * m * n;
   let ob = b * outLen;
