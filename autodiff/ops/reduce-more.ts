@@ -5,7 +5,7 @@ import { launchReduce } from '../../kernels/reduce.js';
 import { apply, defineOp, type OpDef } from '../op.js';
 import { div, mul } from './arith.js';
 import { oneHot } from './gather.js';
-import { expandBack, overAxes, reducedShape, split, sum, type Axes, type ReduceAttrs } from './reduce.js';
+import { expandBack, overAxes, reduceSamples, reducedShape, split, sum, type Axes, type ReduceAttrs } from './reduce.js';
 import { where } from './select.js';
 import { reshape } from './shape.js';
 import { abs } from './unary-more.js';
@@ -40,15 +40,7 @@ function checkAxis(name: string, x: Shape, { axis }: ReduceAttrs, nonEmpty: bool
   if (nonEmpty && split(x, axis)[1] === 0) throw new ArgumentError(`${name}: the reduced axis of x ${fmtShape(x)} is empty`);
 }
 
-const SAMPLES = [
-  { shapes: [[7]], attrs: { axis: null, keepDims: false } },
-  { shapes: [[3, 5]], attrs: { axis: 0, keepDims: false } },
-  { shapes: [[3, 5]], attrs: { axis: 1, keepDims: true } },
-  { shapes: [[2, 3, 4]], attrs: { axis: 1, keepDims: false } },
-  { shapes: [[2, 300]], attrs: { axis: 1, keepDims: false } },
-  { shapes: [[2, 3, 4]], attrs: { axis: null, keepDims: true } },
-  { shapes: [[1]], attrs: { axis: 0, keepDims: false } },
-];
+const SAMPLES = reduceSamples();
 
 /** Reduces t, whose leading `lead` dimensions are a batch, the way `attrs` reduces a tensor of rank t.rank − lead. */
 function sumAsReduced(t: Tensor, lead: number, { axis, keepDims }: ReduceAttrs): Tensor {

@@ -76,14 +76,7 @@ function defineReduce(name: 'sum' | 'mean'): OpDef<ReduceAttrs> {
       }
       return apply(op, [dx], { axis: axis + lead, keepDims });
     },
-    samples: [
-      { shapes: [[7]], attrs: { axis: null, keepDims: false } },
-      { shapes: [[3, 5]], attrs: { axis: 0, keepDims: false } },
-      { shapes: [[3, 5]], attrs: { axis: 1, keepDims: true } },
-      { shapes: [[2, 3, 4]], attrs: { axis: 1, keepDims: false } },
-      { shapes: [[2, 300]], attrs: { axis: 1, keepDims: false } },
-      { shapes: [[2, 3, 4]], attrs: { axis: null, keepDims: true } },
-    ],
+    samples: reduceSamples(),
     rejects: [{ shapes: [[2, 3]], attrs: { axis: 2, keepDims: false }, message: new RegExp(`${name}: axis 2 is out of range for x \\[2, 3\\]`) }],
   });
   return op;
@@ -124,3 +117,16 @@ const reduceWith = (op: OpDef<ReduceAttrs>) => (x: Tensor, axis: number | null, 
 export const sum = (x: Tensor, axis?: Axes, keepDims = false) => overAxes('sum', x, axis, keepDims, reduceWith(sumOp));
 /** Mean of all elements, or over one axis or several. */
 export const mean = (x: Tensor, axis?: Axes, keepDims = false) => overAxes('mean', x, axis, keepDims, reduceWith(meanOp));
+
+/** Sample inputs shared by every reduction (hoisted: op files import each other). */
+export function reduceSamples() {
+  return [
+    { shapes: [[7]], attrs: { axis: null, keepDims: false } },
+    { shapes: [[3, 5]], attrs: { axis: 0, keepDims: false } },
+    { shapes: [[3, 5]], attrs: { axis: 1, keepDims: true } },
+    { shapes: [[2, 3, 4]], attrs: { axis: 1, keepDims: false } },
+    { shapes: [[2, 300]], attrs: { axis: 1, keepDims: false } },
+    { shapes: [[2, 3, 4]], attrs: { axis: null, keepDims: true } },
+    { shapes: [[1]], attrs: { axis: 0, keepDims: false } },
+  ];
+}

@@ -161,3 +161,19 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) 
 ${body}
 }`;
 }
+
+/**
+ * Householder reflector I − β·v·vᵀ (v = h.xyz, β = h.w) that maps (x, y, z) to a multiple of e₀;
+ * β = 0 when the tail is already zero.
+ */
+export const reflectorWgsl = `
+fn reflector(x: f32, y: f32, z: f32) -> vec4<f32> {
+  let tail = max(abs(y), abs(z));
+  if (tail == 0.0) { return vec4<f32>(0.0); }
+  let m = max(abs(x), tail);
+  var v = vec3<f32>(x, y, z) / m;
+  let nrm = sqrt(dot(v, v));
+  v.x -= select(nrm, -nrm, v.x >= 0.0);
+  return vec4<f32>(v, 2.0 / dot(v, v));
+}
+`;

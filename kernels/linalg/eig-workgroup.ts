@@ -12,7 +12,7 @@
  */
 
 import type { GpuArg, GpuRuntime } from '../../engine/webgpu/runtime.js';
-import { STATUS_NONFINITE, STATUS_NO_CONVERGENCE, linalgBindings, prelude, standardize2x2Wgsl } from './common.js';
+import { STATUS_NONFINITE, STATUS_NO_CONVERGENCE, linalgBindings, prelude, standardize2x2Wgsl, reflectorWgsl } from './common.js';
 
 /** Largest n of each pipeline, and its threads per workgroup. */
 const BUCKETS = [
@@ -56,15 +56,7 @@ var<workgroup> shift: vec2<f32>;
 var<workgroup> hbeta: vec4<f32>;
 var<private> N: i32;
 
-fn reflector(x: f32, y: f32, z: f32) -> vec4<f32> {
-  let tail = max(abs(y), abs(z));
-  if (tail == 0.0) { return vec4<f32>(0.0); }
-  let m = max(abs(x), tail);
-  var v = vec3<f32>(x, y, z) / m;
-  let nrm = sqrt(dot(v, v));
-  v.x -= select(nrm, -nrm, v.x >= 0.0);
-  return vec4<f32>(v, 2.0 / dot(v, v));
-}
+${reflectorWgsl}
 
 // thread 0: Parlett–Reinsch balancing (O(n²) per sweep, a few sweeps)
 fn balance() {

@@ -15,7 +15,7 @@
  */
 
 import type { GpuArg, GpuRuntime } from '../../engine/webgpu/runtime.js';
-import { STATUS_NONFINITE, STATUS_NO_CONVERGENCE, linalgBindings, perMatrixMain, prelude, scratchDecls, slot, standardize2x2Wgsl } from './common.js';
+import { STATUS_NONFINITE, STATUS_NO_CONVERGENCE, linalgBindings, perMatrixMain, prelude, scratchDecls, slot, standardize2x2Wgsl, reflectorWgsl } from './common.js';
 import { dispatchPerMatrix } from './launch.js';
 import { launchEigWorkgroup, workgroupBytes, workgroupThreads } from './eig-workgroup.js';
 
@@ -63,17 +63,7 @@ var<private> zb: i32;
 var<private> oH: i32; var<private> oWR: i32; var<private> oWI: i32; var<private> oD: i32; var<private> oP: i32;
 var<private> oXR: i32; var<private> oXI: i32; var<private> oYR: i32; var<private> oYI: i32;
 
-// Householder reflector I − β·v·vᵀ (v = h.xyz, β = h.w) that maps (x, y, z) to a multiple of e₀;
-// β = 0 when the tail is already zero.
-fn reflector(x: f32, y: f32, z: f32) -> vec4<f32> {
-  let tail = max(abs(y), abs(z));
-  if (tail == 0.0) { return vec4<f32>(0.0); }
-  let m = max(abs(x), tail);
-  var v = vec3<f32>(x, y, z) / m;
-  let nrm = sqrt(dot(v, v));
-  v.x -= select(nrm, -nrm, v.x >= 0.0);
-  return vec4<f32>(v, 2.0 / dot(v, v));
-}
+${reflectorWgsl}
 
 // Parlett–Reinsch balancing by powers of 2 (exact); D's diagonal in DSC.
 fn balance() {
