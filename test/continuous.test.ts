@@ -1,10 +1,8 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import * as fg from '../index.js';
-import { maxAbsDiff } from './helpers.js';
+import { maxAbsDiff, vals } from './helpers.js';
 
 const M = fg.models;
-const vals = async (t: fg.Tensor) => Array.from(await t.data());
-
 beforeAll(async () => {
   await fg.init({ backend: 'cpu' });
   probe = fg.tensor(ds.x.slice(0, 32), [16, 2]);

@@ -1,3 +1,4 @@
+import { expect } from 'vitest';
 import * as fg from '../index.js';
 import { apply, type OpDef, type OpSample } from '../autodiff/op.js';
 import { backendNamed, withBackend } from '../engine/context.js';
@@ -57,3 +58,22 @@ export function dot(a: ArrayLike<number>, b: ArrayLike<number>): number {
 }
 
 export { sampleValues, sampleLabel as label } from '../autodiff/samples.js';
+
+/** The values of a tensor as a plain array. */
+export const vals = async (t: fg.Tensor) => Array.from(await t.data());
+
+/** gradcheck of a scalar function of a parameter tree (float64 CPU backend unless told). */
+export async function gradcheckTree<P>(loss: (p: P) => fg.Tensor, params: P, opts: fg.GradcheckOptions = {}) {
+  const ls = fg.models.leaves(params).map((l) => l.tensor);
+  const rebuild = (ts: fg.Tensor[]) => {
+    let k = 0;
+    return fg.models.mapTree(params, () => ts[k++]!);
+  };
+  return fg.gradcheck((...ts) => loss(rebuild(ts)), ls, { maxElements: 24, ...opts });
+}
+
+/** Every input of a gradcheck report passes (the failing ones are shown). */
+export function expectPass(report: fg.GradcheckReport) {
+  const bad = report.inputs.filter((r) => !r.pass);
+  expect(bad, JSON.stringify(bad)).toEqual([]);
+}

@@ -1,24 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as fg from '../index.js';
-import { F32_EPS, maxAbs, maxAbsDiff } from './helpers.js';
+import { F32_EPS, maxAbs, maxAbsDiff, vals, gradcheckTree, expectPass } from './helpers.js';
 
 const M = fg.models;
-const vals = async (t: fg.Tensor) => Array.from(await t.data());
-
-async function gradcheckTree<P>(loss: (p: P) => fg.Tensor, params: P, opts: fg.GradcheckOptions = {}) {
-  const ls = M.leaves(params).map((l) => l.tensor);
-  const rebuild = (ts: fg.Tensor[]) => {
-    let k = 0;
-    return M.mapTree(params, () => ts[k++]!);
-  };
-  return fg.gradcheck((...ts) => loss(rebuild(ts)), ls, { maxElements: 24, ...opts });
-}
-
-function expectPass(report: fg.GradcheckReport) {
-  const bad = report.inputs.filter((r) => !r.pass);
-  expect(bad, JSON.stringify(bad)).toEqual([]);
-}
-
 beforeAll(async () => {
   await fg.init({ backend: 'cpu' });
 });

@@ -1,13 +1,11 @@
 import { beforeAll, describe, expect, it, vi } from 'vitest';
 import * as fg from '../index.js';
 import { backendNamed } from '../engine/context.js';
-import { maxAbsDiff } from './helpers.js';
+import { maxAbsDiff, vals } from './helpers.js';
 
 // On the CPU backend every update is a handful of float64 operations on numbers of order 1:
 // 1e-14 leaves room for the few roundings (ε₆₄ ≈ 2.2e-16 per operation).
 const F64 = 1e-14;
-
-const vals = async (t: fg.Tensor) => Array.from(await t.data());
 
 beforeAll(async () => {
   await fg.init({ backend: 'cpu' });
