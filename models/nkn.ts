@@ -18,7 +18,7 @@ export interface NknOptions {
   hidden?: number;
   seed?: number;
   /**
-   * bound on the row norms of K_θ and B_φ (default 0.6): they end in tanh scaled by
+   * bound on the row norms of K_θ and of B_φ − I (default 0.6): they end in tanh scaled by
    * scale/d. A small bound keeps each layer close to the identity, so that the layers are
    * time steps of one ODE and a network trained at one depth runs at another.
    */
@@ -27,7 +27,10 @@ export interface NknOptions {
   edgeOp?: 'fused' | 'composed';
 }
 
-/** P lifts (a, x) to h⁰; K_θ maps edge features to d×d; B_φ maps h to d×d; Q projects h to u. */
+/**
+ * P lifts (a, x) to h⁰; K_θ maps edge features to d×d; B_φ maps h to I + (a bounded d×d
+ * perturbation); Q projects h to u.
+ */
 export interface NknParams {
   P: MlpParams;
   K: MlpParams;
@@ -79,8 +82,11 @@ export function nkn(o: NknOptions): NknModel {
   if (o.dim !== 1 && o.dim !== 2) throw new fg.ArgumentError(`nkn: dim must be 1 or 2, got ${o.dim}`);
   const seed = o.seed ?? 0;
   const P = mlpOf([1 + o.dim, hid, d], subSeed(seed, 1));
-  // K_θ and B_φ end in tanh scaled by scale/d: bounded matrix rows keep each step of size τ
-  // a bounded map, as a stable time stepper needs (an unbounded B_φ(h)·h grows like |h|³)
+  // K_θ and B_φ − I end in tanh scaled by scale/d: bounded matrix rows keep each step of size τ
+  // a bounded map, as a stable time stepper needs (an unbounded B_φ(h)·h grows like |h|³).
+  // B_φ is centred on I, so the reaction B_φ(h)h − h starts at zero instead of a fixed decay
+  // −h that Euler steps of different size would integrate differently: that is what lets
+  // the parameters of a shallow network start a deeper one at about its loss.
   const scale = o.scale ?? 0.6;
   if (!(scale > 0)) throw new fg.ArgumentError(`nkn: scale must be positive, got ${o.scale}`);
   const K = mlp({ sizes: [2 * o.dim + 2, hid, d * d], activation: 'gelu', outputActivation: 'tanh', seed: subSeed(seed, 2) });
@@ -91,8 +97,9 @@ export function nkn(o: NknOptions): NknModel {
   const layer = (p: NknParams, h: fg.Tensor, Km: fg.Tensor, graph: Graph, tau: number) => {
     const N = h.shape[0]!;
     const diffusion = fg.add(o.edgeOp === 'composed' ? nknEdgeComposed(h, Km, graph) : fg.nknEdge(h, Km, graph.index), p.b);
-    const Bh = fg.reshape(fg.matmul(fg.reshape(fg.mul(B.apply(p.B, h), scale / d), [N, d, d]), fg.reshape(h, [N, d, 1])), [N, d]);
-    return fg.add(h, fg.mul(fg.add(diffusion, fg.sub(Bh, h)), tau));
+    // B_φ(h)h − h = (B_φ(h) − I)h
+    const reaction = fg.reshape(fg.matmul(fg.reshape(fg.mul(B.apply(p.B, h), scale / d), [N, d, d]), fg.reshape(h, [N, d, 1])), [N, d]);
+    return fg.add(h, fg.mul(fg.add(diffusion, reaction), tau));
   };
   return {
     params,

@@ -46,12 +46,43 @@ const families: Family[] = [
     exact: (n, s) => pairs(n, s).flatMap((e) => (typeof e === 'number' ? [[e, 0] as [number, number]] : [[e[0], e[1]] as [number, number], [e[0], -e[1]] as [number, number]])),
   },
   {
+    // Q·D·Qᵀ with half of D equal to 1: after rounding, windows of the Schur iteration are
+    // 1·I plus noise, where shifts taken as H² − (σ₁+σ₂)H + σ₁σ₂ cancelled to garbage and never deflated
+    name: 'repeated eigenvalue',
+    make: (n, s) => clusteredSymmetric(n, s),
+    exact: (n) => clusteredSpectrum(n).map((x) => [x, 0]),
+  },
+  {
     // companion matrix of zⁿ − 1 (the cyclic shift, which defeats unshifted QR): the n-th roots of unity
     name: 'companion zⁿ − 1',
     make: (n) => Array.from({ length: n * n }, (_, e) => (Math.floor(e / n) === (e % n) + 1 || e === n - 1 ? 1 : 0)),
     exact: (n) => Array.from({ length: n }, (_, k) => [Math.cos((2 * Math.PI * k) / n), Math.sin((2 * Math.PI * k) / n)]),
   },
 ];
+
+/** 1 for the first half (rounded up), then spread to 2 */
+const clusteredSpectrum = (n: number) => Array.from({ length: n }, (_, i) => (i < Math.ceil(n / 2) ? 1 : 1 + (i + 1) / n));
+
+/** Q·diag(clusteredSpectrum)·Qᵀ with Q orthogonal (Gram–Schmidt of a seeded normal matrix) */
+function clusteredSymmetric(n: number, seed: number): number[] {
+  const q = Array.from(normalArray(n * n, seed));
+  for (let j = 0; j < n; j++) {
+    for (let k = 0; k < j; k++) {
+      let d = 0;
+      for (let i = 0; i < n; i++) d += q[i * n + j]! * q[i * n + k]!;
+      for (let i = 0; i < n; i++) q[i * n + j]! -= d * q[i * n + k]!;
+    }
+    let norm = 0;
+    for (let i = 0; i < n; i++) norm += q[i * n + j]! ** 2;
+    for (let i = 0; i < n; i++) q[i * n + j]! /= Math.sqrt(norm);
+  }
+  const d = clusteredSpectrum(n);
+  return Array.from({ length: n * n }, (_, e) => {
+    let v = 0;
+    for (let k = 0; k < n; k++) v += q[Math.floor(e / n) * n + k]! * d[k]! * q[(e % n) * n + k]!;
+    return v;
+  });
+}
 
 /** eigenvalues a ± ib (and one real one for odd n), well apart */
 function pairs(n: number, seed: number): (number | [number, number])[] {

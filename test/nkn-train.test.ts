@@ -29,9 +29,9 @@ describe('NKN on 1-D Darcy', () => {
     const model = nkn({ dim: 1, width: 6, hidden: 12, seed: 2 });
     const loss = async (p: typeof model.params, L: number) => (await fg.mean(fg.square(fg.sub(model.apply(p, train.x, L), target))).item());
 
-    const r3 = await fitNkn(model, model.params, train.x, target, { layers: 3, steps: 150, lr: 1e-2, logEvery: 50 });
-    const r6 = await fitNkn(model, r3.params, train.x, target, { layers: 6, steps: 30, lr: 3e-3, logEvery: 25 });
-    const r12 = await fitNkn(model, r6.params, train.x, target, { layers: 12, steps: 15, lr: 3e-3, logEvery: 25 });
+    const r3 = await fitNkn(model, model.params, train.x, target, { layers: 3, steps: 200, lr: 1e-2, logEvery: 50 });
+    const r6 = await fitNkn(model, r3.params, train.x, target, { layers: 6, steps: 60, lr: 3e-3, logEvery: 25 });
+    const r12 = await fitNkn(model, r6.params, train.x, target, { layers: 12, steps: 30, lr: 3e-3, logEvery: 25 });
     const rows = [
       { L: 3, start: r3.losses[0]!.loss, end: await loss(r3.params, 3) },
       { L: 6, start: await loss(r3.params, 6), end: await loss(r6.params, 6) },
@@ -39,15 +39,16 @@ describe('NKN on 1-D Darcy', () => {
     ];
     console.log('shallow-to-deep training losses (MSE of 10·u)');
     console.table(rows);
-    // The L = 3 fit must learn. The carried-over parameters must run at depth 6 and 12 far
-    // better than untrained ones (they are time steps of one ODE), and fine-tuning must improve
-    // on that start. A network trained long at τ = 1/3 exploits the coarse step, so the deeper
-    // start is a few times the L = 3 loss here, not equal to it (see the README).
+    // The L = 3 fit must learn. The carried-over parameters are time steps of one ODE, so at
+    // depth 6 and 12 they must start at about the loss they were trained to (within 2×: Euler's
+    // O(τ) change of the trajectory between τ = 1/3 and 1/6 is what separates them), and
+    // fine-tuning at the new depth must improve on that start and on the L = 3 loss.
     expect(rows[0]!.end).toBeLessThan(0.05 * rows[0]!.start);
+    expect(rows[1]!.start).toBeLessThan(2 * rows[0]!.end);
+    expect(rows[2]!.start).toBeLessThan(2 * rows[1]!.end);
     for (const r of rows.slice(1)) {
-      expect(r.start).toBeLessThan(0.25 * rows[0]!.start);
       expect(r.end).toBeLessThan(r.start);
-      expect(r.end).toBeLessThan(3 * rows[0]!.end);
+      expect(r.end).toBeLessThan(rows[0]!.end);
     }
 
     const table: { points: number; relL2: number }[] = [];

@@ -53,6 +53,27 @@ fn hypot2(x: f32, y: f32) -> f32 {
   let u = x / m; let v = y / m;
   return m * sqrt(u * u + v * v);
 }
+// Shifts (r1, i1, r2, i2) from a 2×2 block, as LAPACK's dlahqr (and the float64 reference):
+// its eigenvalues when complex, else the one closer to b22 twice.
+fn shifts_of(b11: f32, b12: f32, b21: f32, b22: f32) -> vec4<f32> {
+  let s = abs(b11) + abs(b12) + abs(b21) + abs(b22);
+  if (s == 0.0) { return vec4<f32>(0.0); }
+  let h11 = b11 / s; let h12 = b12 / s; let h21 = b21 / s; let h22 = b22 / s;
+  let tr = (h11 + h22) * 0.5;
+  let det = (h11 - tr) * (h22 - tr) - h12 * h21;
+  let rd = sqrt(abs(det));
+  if (det >= 0.0) { return vec4<f32>(tr * s, rd * s, tr * s, -rd * s); }
+  let r = select(tr - rd, tr + rd, abs(tr + rd - h22) <= abs(tr - rd - h22)) * s;
+  return vec4<f32>(r, 0.0, r, 0.0);
+}
+// First column (x, y, w) of (H − σ₁)(H − σ₂) at the window's corner, in factored form: the
+// expanded H² − (σ₁+σ₂)H + σ₁σ₂ cancels catastrophically when the window's eigenvalues cluster.
+fn bulge_start(h00: f32, h01: f32, h10: f32, h11: f32, h21: f32, sh: vec4<f32>) -> vec3<f32> {
+  let s = abs(h00 - sh.z) + abs(sh.w) + abs(h10);
+  if (s == 0.0) { return vec3<f32>(0.0); }
+  let h10s = h10 / s;
+  return vec3<f32>(h10s * h01 + (h00 - sh.x) * ((h00 - sh.z) / s) - sh.y * (sh.w / s), h10s * (h00 + h11 - sh.x - sh.z), h10s * h21);
+}
 // Marks matrix b as failed with a code: a flag and (as 0xffffffff − b, so that atomicMax keeps
 // the smallest index) the first failing matrix.
 fn report(code: u32, b: u32) {

@@ -52,7 +52,7 @@ var<workgroup> hv: array<f32, ${maxN}>;
 var<workgroup> red: array<f32, ${wg}>;
 // control words decided by thread 0: (action, lo, hi, unused) and the shifts
 var<workgroup> ctl: vec4<i32>;
-var<workgroup> shift: vec2<f32>;
+var<workgroup> shift: vec4<f32>;
 var<workgroup> hbeta: vec4<f32>;
 var<private> N: i32;
 
@@ -125,12 +125,14 @@ fn control(small_num: f32, max_its: i32) {
     }
     if (its >= max_its) { ctl = vec4<i32>(3, lo, hi, its); return; }
     if (its > 0 && its % 10 == 0) {
-      let s = abs(${T('hi', 'hi - 1')}) + abs(${T('hi - 1', 'hi - 2')});
-      let h11 = 0.75 * s + ${T('hi', 'hi')};
-      shift = vec2<f32>(2.0 * h11, h11 * h11 + 0.4375 * s * s);
+      // exceptional shift (EISPACK/LAPACK), from the window's top and bottom in turn
+      let top = (its / 10) % 2 == 1;
+      let s = select(abs(${T('hi', 'hi - 1')}) + abs(${T('hi - 1', 'hi - 2')}), abs(${T('lo + 1', 'lo')}) + abs(${T('lo + 2', 'lo + 1')}), top);
+      let h11 = 0.75 * s + select(${T('hi', 'hi')}, ${T('lo', 'lo')}, top);
+      shift = shifts_of(h11, -0.4375 * s, s, h11);
     } else {
       let p = hi - 1;
-      shift = vec2<f32>(${T('p', 'p')} + ${T('hi', 'hi')}, ${T('p', 'p')} * ${T('hi', 'hi')} - ${T('p', 'hi')} * ${T('hi', 'p')});
+      shift = shifts_of(${T('p', 'p')}, ${T('p', 'hi')}, ${T('hi', 'p')}, ${T('hi', 'hi')});
     }
     ctl = vec4<i32>(1, lo, hi, its + 1);
     return;
@@ -211,9 +213,8 @@ fn main(@builtin(local_invocation_index) lidx: u32, @builtin(workgroup_id) wid: 
     if (cw.x != 1) { break; }
     let lo = cw.y; let hi = cw.z;
     let sh = shift;
-    var x = ${T('lo', 'lo')} * ${T('lo', 'lo')} + ${T('lo', 'lo + 1')} * ${T('lo + 1', 'lo')} - sh.x * ${T('lo', 'lo')} + sh.y;
-    var y = ${T('lo + 1', 'lo')} * (${T('lo', 'lo')} + ${T('lo + 1', 'lo + 1')} - sh.x);
-    var z = ${T('lo + 1', 'lo')} * ${T('lo + 2', 'lo + 1')};
+    let v = bulge_start(${T('lo', 'lo')}, ${T('lo', 'lo + 1')}, ${T('lo + 1', 'lo')}, ${T('lo + 1', 'lo + 1')}, ${T('lo + 2', 'lo + 1')}, sh);
+    var x = v.x; var y = v.y; var z = v.z;
     workgroupBarrier();
     for (var k = lo; k <= hi - 2; k++) {
       let h = reflector(x, y, z);

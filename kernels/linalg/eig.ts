@@ -133,10 +133,9 @@ fn hessenberg() {
 }
 
 // One implicit double-shift step on the unreduced window lo…hi (size ≥ 3).${full ? '' : ' Only the window is updated: eigenvalues need no more.'}
-fn francis_step(lo: i32, hi: i32, ssum: f32, sprod: f32) {
-  var x = ${T('lo', 'lo')} * ${T('lo', 'lo')} + ${T('lo', 'lo + 1')} * ${T('lo + 1', 'lo')} - ssum * ${T('lo', 'lo')} + sprod;
-  var y = ${T('lo + 1', 'lo')} * (${T('lo', 'lo')} + ${T('lo + 1', 'lo + 1')} - ssum);
-  var z = ${T('lo + 1', 'lo')} * ${T('lo + 2', 'lo + 1')};
+fn francis_step(lo: i32, hi: i32, sh: vec4<f32>) {
+  let v = bulge_start(${T('lo', 'lo')}, ${T('lo', 'lo + 1')}, ${T('lo + 1', 'lo')}, ${T('lo + 1', 'lo + 1')}, ${T('lo + 2', 'lo + 1')}, sh);
+  var x = v.x; var y = v.y; var z = v.z;
   for (var k = lo; k <= hi - 2; k++) {
     let h = reflector(x, y, z);
     if (h.w != 0.0) {
@@ -193,19 +192,18 @@ fn francis() -> bool {
     if (lo == hi) { hi -= 1; its = 0; continue; }
     if (lo == hi - 1) { standardize(lo); hi -= 2; its = 0; continue; }
     if (its >= max_its) { return false; }
-    var ssum: f32; var sprod: f32;
+    var sh: vec4<f32>;
     if (its > 0 && its % 10 == 0) {
-      // exceptional shift (EISPACK/LAPACK) every 10 steps breaks cycles
-      let s = abs(${T('hi', 'hi - 1')}) + abs(${T('hi - 1', 'hi - 2')});
-      let h11 = 0.75 * s + ${T('hi', 'hi')};
-      ssum = 2.0 * h11;
-      sprod = h11 * h11 + 0.4375 * s * s;
+      // exceptional shift (EISPACK/LAPACK) every 10 steps breaks cycles, from the window's top and bottom in turn
+      let top = (its / 10) % 2 == 1;
+      let s = select(abs(${T('hi', 'hi - 1')}) + abs(${T('hi - 1', 'hi - 2')}), abs(${T('lo + 1', 'lo')}) + abs(${T('lo + 2', 'lo + 1')}), top);
+      let h11 = 0.75 * s + select(${T('hi', 'hi')}, ${T('lo', 'lo')}, top);
+      sh = shifts_of(h11, -0.4375 * s, s, h11);
     } else {
       let p = hi - 1;
-      ssum = ${T('p', 'p')} + ${T('hi', 'hi')};
-      sprod = ${T('p', 'p')} * ${T('hi', 'hi')} - ${T('p', 'hi')} * ${T('hi', 'p')};
+      sh = shifts_of(${T('p', 'p')}, ${T('p', 'hi')}, ${T('hi', 'p')}, ${T('hi', 'hi')});
     }
-    francis_step(lo, hi, ssum, sprod);
+    francis_step(lo, hi, sh);
     its += 1;
   }
   return true;

@@ -77,21 +77,22 @@ export function francisSchur(h: Float64Array, n: number, options: SchurOptions =
       );
     }
 
-    let shiftSum: number;
-    let shiftProduct: number;
+    // The 2×2 block whose eigenvalues are the shifts: an ad hoc one every EXCEPTIONAL_SHIFT_PERIOD
+    // steps (as EISPACK/LAPACK, from the top and the bottom of the window in turn), else the
+    // trailing block (Wilkinson).
+    let b11: number, b12: number, b21: number, b22: number;
     if (iterations > 0 && iterations % EXCEPTIONAL_SHIFT_PERIOD === 0) {
-      // Ad hoc shift (as in EISPACK/LAPACK) from the size of the last subdiagonals.
-      const s = Math.abs(t[hi * n + hi - 1]) + Math.abs(t[(hi - 1) * n + hi - 2]);
-      const h11 = 0.75 * s + t[hi * n + hi];
-      shiftSum = 2 * h11;
-      shiftProduct = h11 * h11 + 0.4375 * s * s;
+      const top = (iterations / EXCEPTIONAL_SHIFT_PERIOD) % 2 === 1;
+      const s = top ? Math.abs(t[(lo + 1) * n + lo]) + Math.abs(t[(lo + 2) * n + lo + 1]) : Math.abs(t[hi * n + hi - 1]) + Math.abs(t[(hi - 1) * n + hi - 2]);
+      b11 = 0.75 * s + (top ? t[lo * n + lo] : t[hi * n + hi]);
+      b12 = -0.4375 * s;
+      b21 = s;
+      b22 = b11;
     } else {
-      // Wilkinson double shift: the two eigenvalues of the trailing 2×2 block, via their sum and product.
       const p = hi - 1;
-      shiftSum = t[p * n + p] + t[hi * n + hi];
-      shiftProduct = t[p * n + p] * t[hi * n + hi] - t[p * n + hi] * t[hi * n + p];
+      [b11, b12, b21, b22] = [t[p * n + p], t[p * n + hi], t[hi * n + p], t[hi * n + hi]];
     }
-    francisDoubleShiftStep(t, z, n, lo, hi, shiftSum, shiftProduct);
+    francisDoubleShiftStep(t, z, n, lo, hi, shiftsOf(b11, b12, b21, b22));
     iterations += 1;
   }
 
@@ -120,26 +121,47 @@ function findUnreducedBlockStart(t: Float64Array, n: number, hi: number, smallNu
   return 0;
 }
 
+/** The two shifts σ₁ = r1 + i·i1, σ₂ = r2 + i·i2 (conjugate, or real and equal). */
+export interface Shifts {
+  r1: number;
+  i1: number;
+  r2: number;
+  i2: number;
+}
+
+/**
+ * Shifts from a 2×2 block, as LAPACK's dlahqr: its eigenvalues when complex; when real, the one
+ * closer to b22 twice (a double real shift converges as fast and is not thrown off by the other).
+ */
+export function shiftsOf(b11: number, b12: number, b21: number, b22: number): Shifts {
+  const s = Math.abs(b11) + Math.abs(b12) + Math.abs(b21) + Math.abs(b22);
+  if (s === 0) return { r1: 0, i1: 0, r2: 0, i2: 0 };
+  const [h11, h12, h21, h22] = [b11 / s, b12 / s, b21 / s, b22 / s];
+  const tr = (h11 + h22) / 2;
+  const det = (h11 - tr) * (h22 - tr) - h12 * h21;
+  const rtdisc = Math.sqrt(Math.abs(det));
+  if (det >= 0) return { r1: tr * s, i1: rtdisc * s, r2: tr * s, i2: -rtdisc * s };
+  const closer = Math.abs(tr + rtdisc - h22) <= Math.abs(tr - rtdisc - h22) ? tr + rtdisc : tr - rtdisc;
+  return { r1: closer * s, i1: 0, r2: closer * s, i2: 0 };
+}
+
 /**
  * One implicit double-shift step on the unreduced window lo … hi (size ≥ 3):
  * introduce a bulge with the first column of (H − σ₁)(H − σ₂), then chase it
  * down the subdiagonal with 3×3 reflectors and a final 2×2 one.
  */
-function francisDoubleShiftStep(
-  t: Float64Array,
-  z: Float64Array | null,
-  n: number,
-  lo: number,
-  hi: number,
-  shiftSum: number,
-  shiftProduct: number,
-): void {
+function francisDoubleShiftStep(t: Float64Array, z: Float64Array | null, n: number, lo: number, hi: number, sh: Shifts): void {
   const at = (i: number, j: number): number => t[i * n + j];
 
-  // First column of (H − σ₁I)(H − σ₂I) = H² − shiftSum·H + shiftProduct·I; only 3 entries are nonzero.
-  let x = at(lo, lo) * at(lo, lo) + at(lo, lo + 1) * at(lo + 1, lo) - shiftSum * at(lo, lo) + shiftProduct;
-  let y = at(lo + 1, lo) * (at(lo, lo) + at(lo + 1, lo + 1) - shiftSum);
-  let w = at(lo + 1, lo) * at(lo + 2, lo + 1);
+  // First column of (H − σ₁I)(H − σ₂I), only 3 entries nonzero, in factored form with the
+  // differences h₀₀ − σ taken first: expanded as H² − (σ₁+σ₂)H + σ₁σ₂ it cancels catastrophically
+  // when the window's eigenvalues cluster (H ≈ σI + rounding noise), and the steps then only
+  // permute noise and never deflate. Scaled by s (any scale gives the same reflector).
+  const s = Math.abs(at(lo, lo) - sh.r2) + Math.abs(sh.i2) + Math.abs(at(lo + 1, lo));
+  const h21s = at(lo + 1, lo) / s;
+  let x = h21s * at(lo, lo + 1) + (at(lo, lo) - sh.r1) * ((at(lo, lo) - sh.r2) / s) - sh.i1 * (sh.i2 / s);
+  let y = h21s * (at(lo, lo) + at(lo + 1, lo + 1) - sh.r1 - sh.r2);
+  let w = h21s * at(lo + 2, lo + 1);
 
   for (let k = lo; k <= hi - 2; k++) {
     const reflector = householderReflector([x, y, w]);
