@@ -3,6 +3,7 @@ import * as fg from '../index.js';
 import { kernelBenches, type BenchCase } from '../bench/kernels.js';
 import { odeBenches } from '../bench/ode.js';
 import { trainBenches } from '../bench/train.js';
+import { nodeTrainBenches } from '../bench/node-train.js';
 import { convBenches } from '../bench/conv.js';
 import { nknBenches } from '../bench/nkn.js';
 import { linalgBenches } from '../bench/linalg.js';
@@ -10,7 +11,7 @@ import { loadTfjs } from '../bench/tfjs.js';
 import type { Measurement } from '../bench/harness.js';
 import { table } from './table.js';
 
-const allBenches: BenchCase[] = [...kernelBenches, ...convBenches, ...odeBenches, ...trainBenches, ...linalgBenches, ...nknBenches];
+const allBenches: BenchCase[] = [...kernelBenches, ...convBenches, ...odeBenches, ...trainBenches, ...nodeTrainBenches, ...linalgBenches, ...nknBenches];
 
 function rate(m: Measurement, ms: number | null | undefined): string {
   if (!ms) return '';

@@ -14,6 +14,7 @@ export { depthBasis, depthCoefficients, evalDepth, refineBasis, refineCoefficien
 export { resnet, type ResnetOptions, type ResnetParams, type ResnetModel } from './resnet.js';
 export { hamiltonian, type HamiltonianOptions, type HamiltonianParams, type HamiltonianModel } from './hamiltonian.js';
 export { elman, type ElmanOptions, type ElmanParams, type ElmanModel } from './rnn.js';
+export { elmanGradientReport, elmanStateJacobians, type ElmanGradientReport, type ElmanGradientOptions, type ElmanJacobianOptions, type JacobianMode, type JacobianNorm } from './rnn-report.js';
 export * as data from './data/index.js';
 export { type Dataset } from './data/index.js';
 export * from './train/index.js';

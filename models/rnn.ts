@@ -33,8 +33,12 @@ export interface ElmanParams {
 }
 
 export interface ElmanModel extends Model<ElmanParams> {
+  readonly inputSize: number;
+  readonly hiddenSize: number;
   /** hidden states h_0 … h_T for inputs x [batch, T, m] (h_0 zero unless given) */
   states(params: ElmanParams, x: fg.Tensor, h0?: fg.Tensor): fg.Tensor[];
+  /** the recurrent matrix the steps multiply by: params.W under the model's constraint */
+  recurrent(params: ElmanParams): fg.Tensor;
 }
 
 /**
@@ -80,7 +84,10 @@ export function elman(opts: ElmanOptions): ElmanModel {
     inputShape: [T ?? -1, m],
     outputShape: [outSize ?? d],
     parameterCount: countParams(params),
+    inputSize: m,
+    hiddenSize: d,
     states,
+    recurrent: (p) => constrain(p.W, constraint),
     apply(p, x) {
       const hs = states(p, x);
       const h = hs[hs.length - 1]!;
