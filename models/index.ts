@@ -23,3 +23,4 @@ export { radiusGraph, gridPoints, edgeFeatures, replicateGraph, type Graph } fro
 export { nkn, nknInput, nknEdgeComposed, gnnBaseline, diffusionMatrix, type NknOptions, type NknParams, type NknInput, type NknModel, type GnnParams } from './nkn.js';
 export { continuousNet, convergence, logSlope, type ContinuousNetOptions, type ContinuousNetParams, type ContinuousNetModel, type ConvergenceResult } from './continuous.js';
 export { fitNkn, relativeL2, type FitOptions } from './nkn-train.js';
+export { stiffnessPenalty, layerStiffness, layerStack, type StiffnessMeasure } from './stiffness.js';

@@ -10,6 +10,7 @@ export function indexHtml(r: StudyResults, plots: { file: string; caption: strin
   const ltable = r.ltable
     .map((x) => `<tr><td>${x.L}</td><td>${x.loss.toFixed(5)}</td><td>${x.relDiff.toExponential(2)}</td><td>${x.backpropMs.toFixed(1)}</td><td>${x.adjointMs.toFixed(1)}</td></tr>`)
     .join('\n');
+  const stiffness = layerStiffnessTable(r);
   const figs = plots.map((p) => `<figure><img src="${p.file}" alt="${esc(p.caption)}"><figcaption>${esc(p.caption)}</figcaption></figure>`).join('\n');
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>flowgrad study: ${esc(r.study)}</title>
@@ -24,9 +25,28 @@ ${models}</table>
 <p>The trained Neural ODE solved with L RK4 steps; the gradient of the test loss by backpropagation through the steps and by the continuous adjoint.</p>
 <table><tr><th>L</th><th>loss</th><th>‖g_bp − g_adj‖/‖g_bp‖</th><th>backprop ms</th><th>adjoint ms</th></tr>
 ${ltable}</table>
+<h2>Stiffness of each layer, without and with the penalty</h2>
+<p>S(W) = max|λ| − min|λ| of each layer's weights and the cheaper proxy σ₁ − σ_d (singular values), at the start and the end of training, for the ResNet and the same ResNet trained from the same weights with κ·Σ_n S(W_n) added to its loss. The last rows: the mean over layers, and the cross-entropy on the training set at the end (without the penalty).</p>
+${stiffness}
 <h2>Plots</h2>
 ${figs}
 <p>The numbers: <a href="results.json">results.json</a>.</p>
 </body></html>
 `;
+}
+
+/** Per-layer stiffness at the start (shared: both runs start from the same weights) and after each run. */
+function layerStiffnessTable(r: StudyResults): string {
+  const runs = r.layerStiffness ?? [];
+  if (runs.length === 0) return '<p>No ResNet runs.</p>';
+  const measures = [['eigen', 'max|λ| − min|λ|'], ['singular', 'σ₁ − σ_d']] as const;
+  const label = (x: StudyResults['layerStiffness'][number]) => (x.kappa ? `κ = ${x.kappa}` : 'no penalty');
+  const head1 = measures.map(([, m]) => `<th colspan="${1 + runs.length}">${esc(m)}</th>`).join('');
+  const head2 = measures.map(() => `<th>start</th>${runs.map((x) => `<th>after, ${esc(label(x))}</th>`).join('')}`).join('');
+  const cells = (f: (v: number[]) => string) => measures.map(([k]) => `<td>${f(runs[0]!.before[k])}</td>${runs.map((x) => `<td>${f(x.after[k])}</td>`).join('')}`).join('');
+  const rows = Array.from({ length: runs[0]!.before.eigen.length }, (_, n) => `<tr><td>${n}</td>${cells((v) => v[n]!.toFixed(3))}</tr>`);
+  rows.push(`<tr><td>mean</td>${cells((v) => (v.reduce((a, b) => a + b, 0) / v.length).toFixed(3))}</tr>`);
+  const loss = `<td>—</td>${runs.map((x) => `<td>${x.trainDataLoss.toExponential(2)}</td>`).join('')}`;
+  rows.push(`<tr><td>training data loss</td>${loss}${loss}</tr>`);
+  return `<table><tr><th rowspan="2">layer</th>${head1}</tr><tr>${head2}</tr>\n${rows.join('\n')}</table>`;
 }
