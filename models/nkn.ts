@@ -23,7 +23,10 @@ export interface NknOptions {
    * time steps of one ODE and a network trained at one depth runs at another.
    */
   scale?: number;
-  /** the edge op: the fused kernel (default) or its composition of generic ops (for comparison) */
+  /**
+   * a layer's kernels: the fused ops nknEdge and nknApply (default), or the same work composed of
+   * generic ops (gather, batched matmul, segment mean; for comparison)
+   */
   edgeOp?: 'fused' | 'composed';
 }
 
@@ -94,11 +97,12 @@ export function nkn(o: NknOptions): NknModel {
   const Q = mlpOf([d, hid, 1], subSeed(seed, 4));
   const params: NknParams = { P: P.params, K: K.params, B: B.params, b: fg.zeros([d]), Q: Q.params };
   const kernels = (p: NknParams, x: NknInput) => fg.reshape(fg.mul(K.apply(p.K, x.edges), scale / d), [x.graph.index.E, d, d]);
+  const composed = o.edgeOp === 'composed';
   const layer = (p: NknParams, h: fg.Tensor, Km: fg.Tensor, graph: Graph, tau: number) => {
-    const N = h.shape[0]!;
-    const diffusion = fg.add(o.edgeOp === 'composed' ? nknEdgeComposed(h, Km, graph) : fg.nknEdge(h, Km, graph.index), p.b);
-    // B_φ(h)h − h = (B_φ(h) − I)h
-    const reaction = fg.reshape(fg.matmul(fg.reshape(fg.mul(B.apply(p.B, h), scale / d), [N, d, d]), fg.reshape(h, [N, d, 1])), [N, d]);
+    const diffusion = fg.add(composed ? nknEdgeComposed(h, Km, graph) : fg.nknEdge(h, Km, graph.index), p.b);
+    // B_φ(h)h − h = (B_φ(h) − I)h, the MLP's output [N, d²] read as one d×d matrix per node
+    const Bh = B.apply(p.B, h);
+    const reaction = composed ? reactionComposed(Bh, h, scale / d) : fg.nknApply(Bh, h, { scale: scale / d });
     return fg.add(h, fg.mul(fg.add(diffusion, reaction), tau));
   };
   return {
@@ -126,6 +130,12 @@ export function nknEdgeComposed(h: fg.Tensor, K: fg.Tensor, graph: Graph): fg.Te
   const diff = fg.sub(fg.gather(h, src, 0), fg.gather(h, dst, 0));
   const msg = fg.reshape(fg.matmul(K, fg.reshape(diff, [E, d, 1])), [E, d]);
   return fg.segmentMean(msg, dst, numNodes);
+}
+
+/** scale · M_i h_i per node with M [N, d²] as generic ops (reshape, batched matmul): the reference for nknApply. */
+function reactionComposed(M: fg.Tensor, h: fg.Tensor, scale: number): fg.Tensor {
+  const [N, d] = h.shape as [number, number];
+  return fg.reshape(fg.matmul(fg.reshape(fg.mul(M, scale), [N, d, d]), fg.reshape(h, [N, d, 1])), [N, d]);
 }
 
 /** Parameters of the plain message-passing baseline: lift, message MLP, projection. */

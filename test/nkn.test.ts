@@ -1,5 +1,6 @@
-// The NKN edge op against its generic composition on both backends, its bad input, its second
-// derivatives, radius graphs, and the whole network's gradient (gradcheck, float64).
+// The NKN edge op and nknApply against their generic compositions on both backends, batched
+// tangents and cotangents on WebGPU, bad input, second derivatives, radius graphs, and the
+// whole network: fused and composed layers alike, its gradient (gradcheck, float64).
 import { beforeAll, describe, expect, it } from 'vitest';
 import * as fg from '../index.js';
 import type { Backend } from '../engine/backend.js';
@@ -41,6 +42,41 @@ describe('nknEdge', () => {
     expect(() => fg.nknEdge(fg.zeros([3, 2]), fg.zeros([3, 2, 2]), { ...g, tensors: [outOfRange, dst!, g.tensors[2]!, so!, soff!] })).toThrow(/nknEdge: src must hold integers in \[0, 3\); found 7 at position 1/);
   });
 
+  // jacfwd pushes a batch of tangents (a leading dimension on h or K), jacrev pulls a batch of
+  // cotangents through the two adjoint kernels: the WebGPU kernels' batch strides, on the
+  // scalar path (d = 3) and the vec4 path (d = 4); the conformance suite checks them on the CPU.
+  for (const d of [3, 4]) {
+    it(`takes batched tangents and cotangents on WebGPU as on the CPU (d = ${d})`, async () => {
+      const jacobians = (b: Backend) =>
+        onBackend(b, () => {
+          const g = fg.edgeIndex(4, [1, 3, 2, 0, 3, 1, 0, 2], [0, 0, 1, 2, 2, 3, 3, 3]);
+          const h = fg.randn([4, d], { seed: 11 });
+          const K = fg.randn([8, d, d], { seed: 12 });
+          const inH = (x: fg.Tensor) => fg.nknEdge(x, K, g);
+          const inK = (k: fg.Tensor) => fg.nknEdge(h, k, g);
+          return [fg.jacfwd(inH)(h), fg.jacrev(inH)(h), fg.jacfwd(inK)(K), fg.jacrev(inK)(K)];
+        });
+      const [want, got] = [jacobians(cpu), jacobians(gpu)];
+      for (let k = 0; k < want.length; k++) {
+        const ref = await want[k]!.data();
+        // float32: sums of ≤ 3·d products of O(1) numbers, a few ε each
+        expect(maxAbsDiff(await got[k]!.data(), ref), `jacobian ${k}`).toBeLessThanOrEqual(64 * F32_EPS * Math.max(1, maxAbs(ref)));
+      }
+    });
+  }
+
+  it('sums the gradient over a batch that only one argument has', async () => {
+    const g = fg.edgeIndex(3, [1, 2, 0, 0], [0, 1, 2, 2]);
+    const h = fg.randn([2, 3, 2], { seed: 13 });
+    const K = fg.randn([4, 2, 2], { seed: 14 });
+    const loss = (k: fg.Tensor, x: fg.Tensor) => fg.sum(fg.square(fg.nknEdge(x, k, g)));
+    const gK = fg.grad((k: fg.Tensor) => loss(k, h))(K);
+    expect(gK.shape).toEqual([4, 2, 2]);
+    const parts = [0, 1].map((s) => fg.grad((k: fg.Tensor) => loss(k, fg.reshape(fg.slice(h, [s], [s + 1]), [3, 2])))(K));
+    // float64 on the CPU: the same sums in another order
+    expect(maxAbsDiff(await gK.data(), await fg.add(parts[0]!, parts[1]!).data())).toBeLessThanOrEqual(1e-12);
+  });
+
   it('has second derivatives equal to finite differences (float64)', async () => {
     const g = fg.edgeIndex(4, [1, 3, 2, 0, 3, 1, 0, 2], [0, 0, 1, 2, 2, 3, 3, 3]);
     const h = fg.randn([4, 2], { seed: 3 });
@@ -49,6 +85,45 @@ describe('nknEdge', () => {
     const gradH = (hh: fg.Tensor, KK: fg.Tensor) => fg.grad((x: fg.Tensor) => fg.sum(fg.sin(fg.nknEdge(x, KK, g))))(hh);
     const report = await fg.gradcheck(gradH, [h, K], { backend: 'cpu' });
     expect(report.pass, JSON.stringify(report.inputs)).toBe(true);
+  });
+});
+
+describe('nknApply', () => {
+  for (const where of ['cpu', 'webgpu'] as const) {
+    it(`equals reshape → batched matmul, and its transpose, on ${where}`, async () => {
+      const b = where === 'cpu' ? cpu : gpu;
+      const out = onBackend(b, () => {
+        const M = fg.randn([5, 16], { seed: 21 });
+        const v = fg.randn([5, 4], { seed: 22 });
+        const B = fg.reshape(M, [5, 4, 4]);
+        const col = fg.reshape(v, [5, 4, 1]);
+        return [fg.nknApply(M, v, { scale: 0.3 }), fg.mul(fg.reshape(fg.matmul(B, col), [5, 4]), 0.3), fg.nknApply(M, v, { transpose: true }), fg.reshape(fg.matmul(B, col, { transA: true }), [5, 4])];
+      });
+      // float32 on WebGPU: sums of 4 products of O(1) numbers
+      const tol = where === 'cpu' ? 1e-12 : 16 * F32_EPS;
+      for (const k of [0, 2]) {
+        const ref = await out[k + 1]!.data();
+        expect(maxAbsDiff(await out[k]!.data(), ref)).toBeLessThanOrEqual(tol * Math.max(1, maxAbs(ref)));
+      }
+    });
+  }
+
+  it('takes batched tangents and cotangents on WebGPU as on the CPU', async () => {
+    const jacobians = (b: Backend) =>
+      onBackend(b, () => {
+        const M = fg.randn([3, 16], { seed: 23 });
+        const v = fg.randn([3, 4], { seed: 24 });
+        const inM = (m: fg.Tensor) => fg.nknApply(m, v, { scale: 0.5 });
+        const inV = (x: fg.Tensor) => fg.nknApply(M, x, { scale: 0.5, transpose: true });
+        const outer = (x: fg.Tensor) => fg.nknOuter(x, v, { scale: 2 });
+        return [fg.jacfwd(inM)(M), fg.jacrev(inM)(M), fg.jacfwd(inV)(v), fg.jacrev(inV)(v), fg.jacfwd(outer)(v), fg.jacrev(outer)(v)];
+      });
+    const [want, got] = [jacobians(cpu), jacobians(gpu)];
+    for (let k = 0; k < want.length; k++) {
+      const ref = await want[k]!.data();
+      // float32: sums of ≤ 4 products of O(1) numbers
+      expect(maxAbsDiff(await got[k]!.data(), ref), `jacobian ${k}`).toBeLessThanOrEqual(16 * F32_EPS * Math.max(1, maxAbs(ref)));
+    }
   });
 });
 
@@ -78,6 +153,23 @@ describe('NKN model', () => {
     expect(report.pass, JSON.stringify(report.inputs)).toBe(true);
     const all = await fg.gradcheck((h0: fg.Tensor) => model.layer(model.params, h0, model.kernels(model.params, x), g, 0.25), [fg.randn([10, 2], { seed: 7 })], { backend: 'cpu' });
     expect(all.pass, JSON.stringify(all.inputs)).toBe(true);
+  });
+
+  it('computes the same layer with its fused ops and with generic ops', async () => {
+    for (const b of [cpu, gpu]) {
+      const [fused, composed] = onBackend(b, () => {
+        const g = radiusGraph(gridPoints(4, 2), 2, 0.4); // 16 nodes, 3 to 8 neighbours each
+        const x = nknInput(g, Array.from({ length: 16 }, (_, i) => 1 + 0.1 * i));
+        const h = fg.randn([16, 4], { seed: 8 });
+        return (['fused', 'composed'] as const).map((edgeOp) => {
+          const m = nkn({ dim: 2, width: 4, hidden: 5, seed: 3, edgeOp });
+          return m.layer(m.params, h, m.kernels(m.params, x), g, 0.5);
+        });
+      });
+      const ref = await composed!.data();
+      // float64: round-off; float32: a few ε per term of sums of ≤ 8·4 products of O(1) numbers
+      expect(maxAbsDiff(await fused!.data(), ref), b.name).toBeLessThanOrEqual((b === cpu ? 1e-12 : 64 * F32_EPS) * Math.max(1, maxAbs(ref)));
+    }
   });
 
   it('runs the message-passing baseline on the same graph', async () => {

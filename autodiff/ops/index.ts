@@ -19,3 +19,4 @@ export { addMaybe } from './elementwise.js';
 export { conv2d, conv2dInputGrad, conv2dWeightGrad, convTranspose2d, type Conv2dOptions, type ConvOptions, type ConvTranspose2dOptions } from './conv.js';
 export { maxPool2d, avgPool2d, type PoolOptions } from './pool.js';
 export { nknEdge, edgeIndex, edgeIndexValues, type EdgeIndex, type EdgeIndexValues } from './nkn.js';
+export { nknApply, nknOuter } from './nkn-apply.js';

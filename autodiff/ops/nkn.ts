@@ -13,6 +13,7 @@ import { Tensor } from '../../engine/tensor.js';
 import { launchNknEdge, launchNknEdgeGradH, launchNknEdgeGradK } from '../../kernels/nkn.js';
 import { apply, defineOp, type OpDef } from '../op.js';
 import { addMaybe } from './elementwise.js';
+import { unbroadcast } from './shape.js';
 
 const INDEX_ARGS = ['src', 'dst', 'offsets', 'srcOrder', 'srcOffsets'] as const;
 
@@ -78,6 +79,11 @@ type Ops = { fwd: OpDef; gradH: OpDef; gradK: OpDef };
 const ops = {} as Ops;
 const idxOf = (inputs: Tensor[]) => inputs.slice(2);
 const run = (op: OpDef, x: Tensor, y: Tensor, idx: Tensor[]) => apply(op, [x, y, ...idx], undefined);
+/**
+ * The two cotangents at the shapes of the two tensor inputs, keeping the cotangent's `batch`
+ * leading dimensions: a batch the primal argument did not have (the other one had) is summed.
+ */
+const fit = ([dx, dy]: [Tensor, Tensor], shapes: Shape[], batch: number) => [unbroadcast(dx, shapes[0]!, batch), unbroadcast(dy, shapes[1]!, batch), null, null, null, null, null];
 
 // Sample graphs: small, fixed, with an odd number of nodes, a node with one neighbour and
 // nodes with several; index values are computed by edgeIndexValues below.
@@ -91,7 +97,9 @@ const sample = (g: ReturnType<typeof edgeIndexValues>, N: number, d: number, y: 
 });
 const samplesFor = (kind: 'hK' | 'gh') => {
   const y = (g: { E: number }, N: number, d: number) => (kind === 'hK' ? [g.E, d, d] : [N, d]);
-  return [sample(G3, 3, 2, y(G3, 3, 2)), sample(G4, 4, 3, y(G4, 4, 3)), sample(G1, 1, 1, y(G1, 1, 1))];
+  // d = 4 and 8 take the kernels' vec4 path, d = 18 their loops (rows too long to unroll);
+  // odd d gives the forward kernel one row per thread, even d two
+  return [sample(G3, 3, 2, y(G3, 3, 2)), sample(G4, 4, 3, y(G4, 4, 3)), sample(G1, 1, 1, y(G1, 1, 1)), sample(G4, 4, 4, y(G4, 4, 4)), sample(G3, 3, 8, y(G3, 3, 8)), sample(G1, 1, 18, y(G1, 1, 18))];
 };
 const rejectsFor = (op: string, kind: 'hK' | 'gh') => [
   // E of K (or the node count of h) does not match the edge lists
@@ -130,11 +138,11 @@ ops.fwd = defineOp({
   gpu: (rt, [h, K, src, , off], out) => {
     const N = h!.shape[h!.shape.length - 2]!;
     const d = h!.shape[h!.shape.length - 1]!;
-    launchNknEdge(rt, h!, K!, src!, off!, out, N, d, h!.shape.length === 3 ? N * d : 0, K!.shape.length === 4 ? sizeOf(K!.shape.slice(1)) : 0);
+    launchNknEdge(rt, h!, K!, src!, off!, out, N, d, h!.shape.length === 3, K!.shape.length === 4);
   },
-  vjp: (inputs, _y, g) => {
+  vjp: (inputs, _y, g, _a, shapes, outShape) => {
     const [h, K] = inputs as [Tensor, Tensor];
-    return [run(ops.gradH, g, K, idxOf(inputs)), run(ops.gradK, g, h, idxOf(inputs)), null, null, null, null, null];
+    return fit([run(ops.gradH, g, K, idxOf(inputs)), run(ops.gradK, g, h, idxOf(inputs))], shapes, g.rank - outShape.length);
   },
   jvp: (inputs, _y, [dh, dK]) => {
     const [h, K] = inputs as [Tensor, Tensor];
@@ -177,11 +185,11 @@ ops.gradH = defineOp({
   gpu: (rt, [g, K, , dst, off, so, soff], out) => {
     const N = g!.shape[g!.shape.length - 2]!;
     const d = g!.shape[g!.shape.length - 1]!;
-    launchNknEdgeGradH(rt, g!, K!, dst!, off!, so!, soff!, out, N, d, g!.shape.length === 3 ? N * d : 0, K!.shape.length === 4 ? sizeOf(K!.shape.slice(1)) : 0);
+    launchNknEdgeGradH(rt, g!, K!, dst!, off!, so!, soff!, out, N, d, g!.shape.length === 3, K!.shape.length === 4);
   },
-  vjp: (inputs, _y, c) => {
+  vjp: (inputs, _y, c, _a, shapes, outShape) => {
     const [g, K] = inputs as [Tensor, Tensor];
-    return [run(ops.fwd, c, K, idxOf(inputs)), run(ops.gradK, g, c, idxOf(inputs)), null, null, null, null, null];
+    return fit([run(ops.fwd, c, K, idxOf(inputs)), run(ops.gradK, g, c, idxOf(inputs))], shapes, c.rank - outShape.length);
   },
   jvp: (inputs, _y, [dg, dK]) => {
     const [g, K] = inputs as [Tensor, Tensor];
@@ -221,11 +229,11 @@ ops.gradK = defineOp({
   gpu: (rt, [g, h, src, dst, off], out) => {
     const N = g!.shape[g!.shape.length - 2]!;
     const d = g!.shape[g!.shape.length - 1]!;
-    launchNknEdgeGradK(rt, g!, h!, src!, dst!, off!, out, src!.shape[0]!, d, g!.shape.length === 3 ? N * d : 0, h!.shape.length === 3 ? N * d : 0);
+    launchNknEdgeGradK(rt, g!, h!, src!, dst!, off!, out, N, d, g!.shape.length === 3, h!.shape.length === 3);
   },
-  vjp: (inputs, _y, C) => {
+  vjp: (inputs, _y, C, _a, shapes, outShape) => {
     const [g, h] = inputs as [Tensor, Tensor];
-    return [run(ops.fwd, h, C, idxOf(inputs)), run(ops.gradH, g, C, idxOf(inputs)), null, null, null, null, null];
+    return fit([run(ops.fwd, h, C, idxOf(inputs)), run(ops.gradH, g, C, idxOf(inputs))], shapes, C.rank - outShape.length);
   },
   jvp: (inputs, _y, [dg, dh]) => {
     const [g, h] = inputs as [Tensor, Tensor];

@@ -418,6 +418,8 @@ class WorkClock {
   private inFlight = { units: 0, dispatches: 0, compiled: false };
   private since = 0;
   private slept = 0;
+  /** when the last sleep ended */
+  private woke = 0;
   /** milliseconds per unit */
   // start optimistic (a fast GPU): an underestimate costs a short spin, an overestimate a sleep
   private rate = 1e-6;
@@ -448,6 +450,7 @@ class WorkClock {
     const left = this.predicted() - (performance.now() - this.since);
     this.slept = left > 1 ? 0.9 * left : 0; // Node's timers are about a millisecond coarse
     if (this.slept > 0) await new Promise((r) => setTimeout(r, this.slept));
+    this.woke = performance.now();
   }
 
   done(): void {
@@ -457,7 +460,9 @@ class WorkClock {
     const work = elapsed - WorkClock.DISPATCH_MS * dispatches;
     if (compiled || elapsed <= 1 || work <= 0 || units < WorkClock.LEARN_UNITS) return;
     const observed = work / units; // an upper bound when the work was done before we woke
-    if (this.slept > 0 && elapsed - this.slept < 0.5) this.rate = 0.9 * Math.min(this.rate, observed); // done while we slept
+    // done while we slept: the map came back at once after waking (elapsed − slept also counts
+    // the recording after an early submit, which made a long estimate look right and stay)
+    if (this.slept > 0 && performance.now() - this.woke < 0.5) this.rate = 0.9 * Math.min(this.rate, observed);
     else this.rate = 0.7 * this.rate + 0.3 * observed;
   }
 }
