@@ -9,6 +9,8 @@ export interface FitOptions {
   lr?: number;
   /** record the loss every this many steps (default 10) */
   logEvery?: number;
+  /** called with each recorded loss (progress lines) */
+  onLog?: (step: number, loss: number) => void;
 }
 
 /**
@@ -28,7 +30,11 @@ export async function fitNkn(model: NknModel, params: NknParams, x: NknInput, u:
     });
     if (cur !== params) disposeTree(cur);
     cur = next;
-    if (step % every === 0 || step === o.steps - 1) losses.push({ step, loss: await value.item() });
+    if (step % every === 0 || step === o.steps - 1) {
+      const loss = await value.item();
+      losses.push({ step, loss });
+      o.onLog?.(step, loss);
+    }
     value.dispose();
   }
   opt.dispose();
@@ -50,4 +56,14 @@ export async function relativeL2(pred: fg.Tensor, u: ArrayLike<number>, S: numbe
     total += Math.sqrt(num / den);
   }
   return total / S;
+}
+
+/**
+ * The parameters with the kernel switched off (K_θ ≡ 0: its output layer zeroed, tanh(0) = 0),
+ * everything else shared: what the network predicts without its nonlocal diffusion, to
+ * measure how much the neighbour mean contributes.
+ */
+export function withoutKernel(p: NknParams): NknParams {
+  const last = p.K.layers.at(-1)!;
+  return { ...p, K: { layers: [...p.K.layers.slice(0, -1), { W: fg.zeros([...last.W.shape]), b: fg.zeros([...last.b.shape]) }] } };
 }

@@ -1,7 +1,47 @@
 // The study's index.html: a summary table, the L-table and the plots.
 import type { StudyResults } from '../study.js';
+import type { DarcyResults } from '../study-darcy.js';
 
 const esc = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+
+/** The Darcy study's index.html: the stages, the resolution tables, the spectrum and the plots. */
+export function darcyHtml(r: DarcyResults, plots: { file: string; caption: string }[]): string {
+  const problems = [r.oneD, ...(r.twoD ? [r.twoD] : [])];
+  const grid = (dim: number, n: number) => (dim === 1 ? `${n}` : `${n}×${n}`);
+  const stages = problems
+    .flatMap((p) => p.stages.map((s) => `<tr><td>${p.dim}-D, L = ${s.L}</td><td>${s.steps}</td><td>${s.lr}</td><td>${s.start.toExponential(3)}</td><td>${s.end.toExponential(3)}</td></tr>`))
+    .join('\n');
+  const resolution = problems
+    .map((p) => `<h3>${p.dim}-D: trained on ${grid(p.dim, p.resolution[0]!.n)} (${p.train} fields), ${p.test} test fields</h3>
+<table><tr><th>grid</th><th>nodes</th><th>edges per node</th><th>relative L² test error</th></tr>
+${p.resolution.map((x) => `<tr><td>${grid(p.dim, x.n)}</td><td>${x.nodes}</td><td>${x.edgesPerNode.toFixed(1)}</td><td>${x.relL2.toFixed(4)}</td></tr>`).join('\n')}
+<tr><td>${grid(p.dim, p.resolution[0]!.n)}, K_θ ≡ 0</td><td></td><td></td><td>${p.kernelOff.toFixed(4)}</td></tr>
+<tr><td>mean training solution</td><td></td><td></td><td>${p.meanField.toFixed(4)}</td></tr></table>
+<p>Width d = ${p.width}, hidden ${p.hidden}, radius ${p.radius.toFixed(4)}, loss on ${p.scale}·u; ${p.seconds.toFixed(1)} s.</p>`)
+    .join('\n');
+  const s = r.spectrum;
+  const figs = plots.map((p) => `<figure><img src="${p.file}" alt="${esc(p.caption)}"><figcaption>${esc(p.caption)}</figcaption></figure>`).join('\n');
+  return `<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>flowgrad study: darcy</title>
+<style>body{font-family:sans-serif;max-width:1200px;margin:2em auto;padding:0 1em}table{border-collapse:collapse;margin:1em 0}td,th{border:1px solid #ccc;padding:4px 8px;text-align:right}td:first-child{text-align:left}figure{display:inline-block;margin:8px;width:560px;vertical-align:top}figcaption{font-size:13px;color:#444}</style>
+</head><body>
+<h1>Nonlocal kernel network on Darcy flow</h1>
+<p>Backend ${esc(r.backend)}, seed ${r.seed}${r.quick ? ', quick mode (1-D only)' : ''}; ${r.seconds.toFixed(1)} s.</p>
+<h2>Shallow to deep</h2>
+<p>Each stage starts from the previous stage's parameters (the layers share their weights and are time steps of size τ = 1/L); the loss is the mean squared error of the scaled solution on the training fields.</p>
+<table><tr><th>stage</th><th>steps</th><th>lr</th><th>start loss</th><th>end loss</th></tr>
+${stages}</table>
+<h2>Resolution independence</h2>
+<p>Each network is trained on the coarsest grid only and tested on held-out fields on every grid (the same fields, solved again on the finer grids). The K_θ ≡ 0 row is the same network without its nonlocal diffusion; the last row predicts every field by the mean of the training solutions.</p>
+${resolution}
+<h2>Stability: spectrum of the diffusion step</h2>
+<p>I + τ·A with A the trained layer's linear diffusion operator (${s.n} × ${s.n}, rows normalised by the neighbour count), τ = 1/${s.L}: |λ| ≤ ${s.maxModulus.toFixed(4)}, Re λ ∈ [${s.minRe.toFixed(4)}, ${s.maxRe.toFixed(4)}], |Im λ| ≤ ${s.maxAbsIm.toFixed(4)}.</p>
+<h2>Plots</h2>
+${figs}
+<p>The numbers: <a href="results.json">results.json</a>.</p>
+</body></html>
+`;
+}
 
 export function indexHtml(r: StudyResults, plots: { file: string; caption: string }[]): string {
   const models = r.models

@@ -1,10 +1,12 @@
-// A small SVG plotter for the study report: axes with ticks, lines, dots and colored cells.
+// A small SVG plotter for the study reports: axes with ticks, lines, dots (scatter) and colored cells.
 
 export interface Series {
   name: string;
   points: [number, number][];
   kind?: 'line' | 'dots';
   color?: string;
+  /** diameter of the dots in pixels (default 5); small dots for dense scatter plots */
+  size?: number;
 }
 
 export interface Cells {
@@ -28,8 +30,10 @@ export interface PlotOptions {
   logY?: boolean;
   /** the same scale on both axes (the complex plane, the phase plane) */
   equal?: boolean;
-  /** draw the unit circle (eigenvalues) */
+  /** draw the unit circle (eigenvalues); the axes take it in unless `limits` are given */
   unitCircle?: boolean;
+  /** fixed axis ranges (in data units; exponents of 10 on log axes), e.g. a zoom into a cluster */
+  limits?: { x?: [number, number]; y?: [number, number] };
   width?: number;
   height?: number;
 }
@@ -40,8 +44,13 @@ const f = (v: number) => (Math.round(v * 100) / 100).toString();
 
 function tickLabel(v: number, log: boolean): string {
   if (log) {
-    const x = 10 ** v;
-    return x >= 1 && x < 1e4 ? String(Math.round(x)) : `1e${Math.round(v)}`;
+    // v is an exponent: 10^e or, between decades, 2·10^e and 5·10^e
+    const e = Math.floor(v + 1e-9);
+    const m = Math.round(10 ** (v - e));
+    const x = m * 10 ** e;
+    if (x >= 1 && x < 1e4) return String(Math.round(x));
+    if (x >= 0.01 && x < 1) return Number(x.toPrecision(1)).toString();
+    return `${m}e${e}`;
   }
   if (v === 0) return '0';
   const a = Math.abs(v);
@@ -90,6 +99,8 @@ export function plot(o: PlotOptions): string {
     [x0, x1] = pad(x0, x1);
     [y0, y1] = pad(y0, y1);
   }
+  if (o.limits?.x) [x0, x1] = o.limits.x;
+  if (o.limits?.y) [y0, y1] = o.limits.y;
   const pw = W - m.l - m.r;
   const ph = H - m.t - m.b;
   if (o.equal) {
@@ -140,7 +151,7 @@ export function plot(o: PlotOptions): string {
     if ((s.kind ?? 'line') === 'line') {
       g.push(`<path d="${s.pts.map(([x, y], i) => `${i ? 'L' : 'M'}${f(X(x))} ${f(Y(y))}`).join('')}" fill="none" stroke="${s.color}" stroke-width="1.8"/>`);
     } else {
-      g.push(`<path d="${s.pts.map(([x, y]) => `M${f(X(x))} ${f(Y(y))}h0.01`).join('')}" stroke="${s.color}" stroke-width="5" stroke-linecap="round" fill="none"/>`);
+      g.push(`<path d="${s.pts.map(([x, y]) => `M${f(X(x))} ${f(Y(y))}h0.01`).join('')}" stroke="${s.color}" stroke-width="${s.size ?? 5}" stroke-linecap="round" fill="none"/>`);
     }
   }
   out.push(`<g clip-path="url(#plot)">${g.join('')}</g>`);

@@ -1,0 +1,222 @@
+// `flowgrad study --study darcy`: the nonlocal kernel network on Darcy flow. 1-D: shallow to
+// deep (L = 3 → 6 → 12, parameters carried over), the error over resolutions and the spectrum
+// of the trained diffusion step I + τ·A; 2-D (unless --quick): trained on 29×29, tested on
+// 29×29, 57×57 and 85×85.
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import * as fg from '../index.js';
+import { darcyHtml } from './report/html.js';
+import { plot, type Series } from './report/svg.js';
+
+const M = fg.models;
+
+/** One training run of a stage: depth, steps, learning rate and the logged losses. */
+interface Stage {
+  L: number;
+  steps: number;
+  lr: number;
+  /** [cumulative step, loss] */
+  losses: [number, number][];
+  /** loss of the starting parameters at this depth, and after training */
+  start: number;
+  end: number;
+}
+
+interface Resolution {
+  /** points per dimension */
+  n: number;
+  nodes: number;
+  edgesPerNode: number;
+  relL2: number;
+}
+
+interface Problem {
+  dim: 1 | 2;
+  train: number;
+  test: number;
+  width: number;
+  hidden: number;
+  radius: number;
+  /** u is multiplied by this for the loss */
+  scale: number;
+  stages: Stage[];
+  /** relative L² test error on each grid, trained on the first */
+  resolution: Resolution[];
+  /** the same on the training grid with K_θ ≡ 0, and predicting the mean training solution */
+  kernelOff: number;
+  meanField: number;
+  seconds: number;
+}
+
+export interface DarcyResults {
+  study: 'darcy';
+  backend: string;
+  seed: number;
+  quick: boolean;
+  oneD: Problem;
+  twoD: Problem | null;
+  /** eigenvalues of the trained diffusion step I + τ·A (τ = 1/L) on one training-grid sample, n = N·d */
+  spectrum: { L: number; tau: number; N: number; d: number; n: number; re: number[]; im: number[]; maxModulus: number; minRe: number; maxRe: number; maxAbsIm: number };
+  seconds: number;
+}
+
+interface Config {
+  dim: 1 | 2;
+  train: number;
+  test: number;
+  width: number;
+  hidden: number;
+  radius: number;
+  scale: number;
+  /** depth, steps and learning rate of each stage, each starting from the previous one's parameters */
+  stages: { L: number; steps: number; lr: number }[];
+  logEvery: number;
+}
+
+const now = () => performance.now();
+
+/** S copies of the n-point grid graph (n×n in 2-D) with samples first … first + S − 1 of G. */
+function batch(c: Config, G: fg.models.data.DarcyGrid, S: number, first: number) {
+  const n = c.dim === 1 ? G.n : G.n * G.n;
+  const g = M.replicateGraph(M.radiusGraph(M.gridPoints(G.n, c.dim), c.dim, c.radius), S);
+  return { x: M.nknInput(g, G.a.slice(first * n, (first + S) * n)), u: G.u.slice(first * n, (first + S) * n) };
+}
+
+/** Trains on the first grid through the stages and measures the test error on every grid. */
+async function runProblem(c: Config, grids: fg.models.data.DarcyGrid[], seed: number) {
+  const t0 = now();
+  const tag = `${c.dim}-D`;
+  const train = batch(c, grids[0]!, c.train, 0);
+  const target = fg.tensor(Array.from(train.u, (v) => v * c.scale));
+  const model = M.nkn({ dim: c.dim, width: c.width, hidden: c.hidden, seed });
+  const loss = async (p: fg.models.NknParams, L: number) => fg.tidy(() => fg.mean(fg.square(fg.sub(model.apply(p, train.x, L), target)))).item();
+  const stages: Stage[] = [];
+  let params = model.params;
+  let offset = 0;
+  for (const s of c.stages) {
+    const start = await loss(params, s.L);
+    console.log(`${tag}: L = ${s.L}, ${s.steps} Adam steps (lr ${s.lr}) from loss ${start.toPrecision(3)}`);
+    const r = await M.fitNkn(model, params, train.x, target, {
+      layers: s.L, steps: s.steps, lr: s.lr, logEvery: c.logEvery,
+      onLog: (step, l) => console.log(`  step ${String(step).padStart(4)}  loss ${l.toExponential(3)}`),
+    });
+    if (params !== model.params) M.disposeTree(params);
+    params = r.params;
+    stages.push({ ...s, losses: r.losses.map((x) => [offset + x.step, x.loss]), start, end: await loss(params, s.L) });
+    offset += s.steps;
+  }
+  const L = c.stages.at(-1)!.L;
+  const resolution: Resolution[] = [];
+  for (const G of grids) {
+    const test = batch(c, G, c.test, c.train);
+    const relL2 = await M.relativeL2(fg.div(model.apply(params, test.x, L), c.scale), test.u, c.test);
+    resolution.push({ n: G.n, nodes: test.x.graph.numNodes / c.test, edgesPerNode: test.x.graph.index.E / test.x.graph.numNodes, relL2 });
+    console.log(`${tag}: ${c.dim === 1 ? `${G.n} points` : `${G.n}×${G.n}`}: relative L² test error ${relL2.toFixed(4)}`);
+  }
+  const test = batch(c, grids[0]!, c.test, c.train);
+  const kernelOff = await M.relativeL2(fg.div(model.apply(M.withoutKernel(params), test.x, L), c.scale), test.u, c.test);
+  const meanField = await meanFieldError(grids[0]!, c);
+  console.log(`${tag}: training grid, kernel switched off (K_θ ≡ 0): ${kernelOff.toFixed(4)}; mean training solution: ${meanField.toFixed(4)}`);
+  const problem: Problem = { dim: c.dim, train: c.train, test: c.test, width: c.width, hidden: c.hidden, radius: c.radius, scale: c.scale, stages, resolution, kernelOff, meanField, seconds: (now() - t0) / 1000 };
+  return { problem, model, params, train };
+}
+
+/** The error of predicting every test field by the mean of the training solutions (ignores a). */
+async function meanFieldError(G: fg.models.data.DarcyGrid, c: Config): Promise<number> {
+  const n = G.u.length / (c.train + c.test);
+  const mean = new Float64Array(n);
+  for (let s = 0; s < c.train; s++) for (let i = 0; i < n; i++) mean[i] += G.u[s * n + i]! / c.train;
+  const pred = new Float64Array(c.test * n);
+  for (let s = 0; s < c.test; s++) pred.set(mean, s * n);
+  return M.relativeL2(fg.tensor(pred), G.u.slice(c.train * n), c.test);
+}
+
+/** Eigenvalues of I + τ·A for the trained layer's diffusion operator A on the first training sample. */
+async function spectrum(model: fg.models.NknModel, params: fg.models.NknParams, c: Config, G: fg.models.data.DarcyGrid, L: number): Promise<DarcyResults['spectrum']> {
+  const one = batch(c, G, 1, 0);
+  const A = await M.diffusionMatrix(model.kernels(params, one.x), one.x.graph);
+  const n = Math.round(Math.sqrt(A.length));
+  const tau = 1 / L;
+  const step = A.map((v, k) => tau * v + (Math.floor(k / n) === k % n ? 1 : 0));
+  const { re, im } = fg.linalg.eigvals(fg.tensor(step, [n, n]));
+  const r = Array.from(await re.data());
+  const i = Array.from(await im.data());
+  const stats = {
+    maxModulus: Math.max(...r.map((x, k) => Math.hypot(x, i[k]!))),
+    minRe: Math.min(...r),
+    maxRe: Math.max(...r),
+    maxAbsIm: Math.max(...i.map(Math.abs)),
+  };
+  console.log(`spectrum of I + τ·A (${n} × ${n}, τ = 1/${L}): |λ| ≤ ${stats.maxModulus.toFixed(4)}, Re λ ∈ [${stats.minRe.toFixed(4)}, ${stats.maxRe.toFixed(4)}], |Im λ| ≤ ${stats.maxAbsIm.toFixed(4)}`);
+  return { L, tau, N: one.x.graph.numNodes, d: n / one.x.graph.numNodes, n, re: r, im: i, ...stats };
+}
+
+export async function runDarcy(o: { quick: boolean; seed: number }, backend: fg.BackendName): Promise<DarcyResults> {
+  const q = o.quick;
+  const t0 = now();
+  console.log(`flowgrad study: nonlocal kernel network on Darcy flow on ${backend}${q ? ' (quick)' : ''}`);
+  // 1-D: a = exp(smooth random field), f = 1, u is O(0.1): scaled by 10 for the loss; a
+  // physical radius of 3/32 (3 neighbours a side at 33 points, 24 at 257); as test/nkn-train.test.ts
+  const c1: Config = {
+    dim: 1, train: q ? 4 : 8, test: q ? 2 : 3, width: q ? 4 : 6, hidden: q ? 8 : 12, radius: 3 / 32, scale: 10, logEvery: q ? 20 : 50,
+    stages: q
+      ? [{ L: 3, steps: 60, lr: 1e-2 }, { L: 6, steps: 10, lr: 3e-3 }, { L: 12, steps: 5, lr: 3e-3 }]
+      : [{ L: 3, steps: 200, lr: 1e-2 }, { L: 6, steps: 60, lr: 3e-3 }, { L: 12, steps: 30, lr: 3e-3 }],
+  };
+  const grids1 = M.data.darcy1d({ samples: c1.train + c1.test, seed: o.seed + 11, resolutions: [33, 65, 129, 257] });
+  const one = await runProblem(c1, grids1, o.seed + 2);
+  const spec = await spectrum(one.model, one.params, c1, grids1[0]!, c1.stages.at(-1)!.L);
+
+  let twoD: Problem | null = null;
+  if (!q) {
+    // 2-D: u is O(0.05), scaled by 20; radius h = 1/28 at 29×29: the 4 nearest neighbours,
+    // 12 at 57×57 and 28 at 85×85 (the same physical disk)
+    const c2: Config = { dim: 2, train: 4, test: 3, width: 3, hidden: 8, radius: 1 / 28, scale: 20, logEvery: 20, stages: [{ L: 3, steps: 160, lr: 2e-2 }] };
+    const grids2 = M.data.darcy2d({ samples: c2.train + c2.test, seed: o.seed + 3, resolutions: [29, 57, 85] });
+    twoD = (await runProblem(c2, grids2, o.seed + 2)).problem;
+  }
+  return { study: 'darcy', backend, seed: o.seed, quick: q, oneD: one.problem, twoD, spectrum: spec, seconds: (now() - t0) / 1000 };
+}
+
+/** Writes the SVG plots and index.html into dir; returns the plot files. */
+export function writeDarcyReport(dir: string, r: DarcyResults): string[] {
+  const lossPlot = (p: Problem) => plot({
+    title: `${p.dim}-D Darcy: training loss`, xlabel: 'Adam step (all stages)', ylabel: `MSE of ${p.scale}·u`, logY: true,
+    series: p.stages.map((s) => ({ name: `L = ${s.L}`, points: s.losses })),
+  });
+  const res = (p: Problem, color: string): Series[] => [
+    { name: `${p.dim}-D (trained at ${p.resolution[0]!.n}${p.dim === 2 ? '²' : ''})`, points: p.resolution.map((x) => [x.n, x.relL2]), color },
+    { name: '', points: p.resolution.map((x) => [x.n, x.relL2]), kind: 'dots', color },
+  ];
+  const s = r.spectrum;
+  const eig: [number, number][] = s.re.map((x, k) => [x, s.im[k]!]);
+  // the zoom: the cluster and the point 1 (where the unit circle crosses the real axis)
+  const padRe = Math.max(0.25 * (Math.max(s.maxRe, 1) - Math.min(s.minRe, 1)), 1e-3);
+  const padIm = Math.max(1.25 * s.maxAbsIm, 1e-3);
+  const svgs: { file: string; caption: string; svg: string }[] = [
+    {
+      file: 'loss-1d.svg', caption: `1-D: training loss of the stages L = ${r.oneD.stages.map((x) => x.L).join(' → ')}, each starting from the previous stage's parameters.`,
+      svg: lossPlot(r.oneD),
+    },
+    ...(r.twoD ? [{ file: 'loss-2d.svg', caption: `2-D: training loss at L = ${r.twoD.stages[0]!.L} on ${r.twoD.train} fields on the 29×29 grid.`, svg: lossPlot(r.twoD) }] : []),
+    {
+      file: 'resolution.svg', caption: 'Relative L² test error over the grid (points per dimension), each network trained on the coarsest grid only.',
+      svg: plot({ title: 'Resolution independence', xlabel: 'points per dimension', ylabel: 'relative L² test error', logX: true, series: [...res(r.oneD, '#1f77b4'), ...(r.twoD ? res(r.twoD, '#d62728') : [])] }),
+    },
+    {
+      file: 'spectrum.svg', caption: `Eigenvalues of the trained diffusion step I + τ·A (τ = 1/${s.L}, ${s.n} × ${s.n}: ${s.N} nodes × d = ${s.d}) in the complex plane; the dashed circle is |λ| = 1.`,
+      svg: plot({ title: 'Spectrum of I + τ·A', xlabel: 'Re λ', ylabel: 'Im λ', equal: true, unitCircle: true, series: [{ name: `${s.n} eigenvalues`, points: eig, kind: 'dots', size: 4 }] }),
+    },
+    {
+      file: 'spectrum-zoom.svg', caption: `The same eigenvalues near 1, with the unit circle (dashed): |λ| ≤ ${s.maxModulus.toFixed(4)}.`,
+      svg: plot({
+        title: 'Spectrum of I + τ·A (zoom)', xlabel: 'Re λ', ylabel: 'Im λ', equal: true, unitCircle: true,
+        limits: { x: [Math.min(s.minRe, 1) - padRe, Math.max(s.maxRe, 1) + padRe], y: [-padIm, padIm] },
+        series: [{ name: `${s.n} eigenvalues`, points: eig, kind: 'dots', size: 3 }],
+      }),
+    },
+  ];
+  for (const x of svgs) writeFileSync(join(dir, x.file), x.svg);
+  writeFileSync(join(dir, 'index.html'), darcyHtml(r, svgs));
+  return svgs.map((x) => x.file);
+}
