@@ -6,6 +6,7 @@ import * as fg from '../index.js';
 import type { Backend } from '../engine/backend.js';
 import { fromValues } from '../engine/creation.js';
 import { normalArray } from '../engine/random.js';
+import { initValues } from '../models/init.js';
 import { eig as refEig } from '../solvers/linalg/reference/index.js';
 import { similar } from '../solvers/linalg/samples.js';
 import { F32_EPS, initBoth, onBackend } from './helpers.js';
@@ -63,19 +64,9 @@ const families: Family[] = [
 /** 1 for the first half (rounded up), then spread to 2 */
 const clusteredSpectrum = (n: number) => Array.from({ length: n }, (_, i) => (i < Math.ceil(n / 2) ? 1 : 1 + (i + 1) / n));
 
-/** Q·diag(clusteredSpectrum)·Qᵀ with Q orthogonal (Gram–Schmidt of a seeded normal matrix) */
+/** Q·diag(clusteredSpectrum)·Qᵀ with Q a seeded orthogonal matrix */
 function clusteredSymmetric(n: number, seed: number): number[] {
-  const q = Array.from(normalArray(n * n, seed));
-  for (let j = 0; j < n; j++) {
-    for (let k = 0; k < j; k++) {
-      let d = 0;
-      for (let i = 0; i < n; i++) d += q[i * n + j]! * q[i * n + k]!;
-      for (let i = 0; i < n; i++) q[i * n + j]! -= d * q[i * n + k]!;
-    }
-    let norm = 0;
-    for (let i = 0; i < n; i++) norm += q[i * n + j]! ** 2;
-    for (let i = 0; i < n; i++) q[i * n + j]! /= Math.sqrt(norm);
-  }
+  const q = initValues('orthogonal', [n, n], seed);
   const d = clusteredSpectrum(n);
   return Array.from({ length: n * n }, (_, e) => {
     let v = 0;
