@@ -8,6 +8,7 @@ import { median, type BenchContext, type Measurement } from './harness.js';
 import type { BenchCase } from './kernels.js';
 import { odeProblem, ODE_BATCH, ODE_WIDTH } from './ode.js';
 import type { Tf } from './tfjs.js';
+import { trainingStep } from './train.js';
 
 export const NODE_STEPS = 10;
 export const NODE_LR = 1e-2;
@@ -31,24 +32,15 @@ function nodeProblem() {
 /** flowgrad's step in one gradient mode; `dispose` frees the parameters and the optimizer. */
 function flowgradStep(grad: 'backprop' | 'adjoint') {
   const prob = nodeProblem();
-  let params: Params = { W: prob.W, b: prob.b };
-  const opt = fg.optim.adam(params, ADAM);
+  const initial: Params = { W: prob.W, b: prob.b };
+  const opt = fg.optim.adam(initial, ADAM);
   const loss = (p: Params) => {
     const xs = fg.odeint(f, prob.y0, [0, 1], { method: 'rk4', steps: NODE_STEPS, params: p, grad });
     return fg.models.mse(fg.reshape(fg.slice(xs, [1], [2]), [ODE_BATCH, ODE_WIDTH]), prob.target);
   };
-  const vg = fg.valueAndGrad(loss);
-  const step: Step = () => {
-    const { value, next } = fg.tidy(() => {
-      const [value, grads] = vg(params);
-      return { value: value as fg.Tensor, next: opt.step(params, grads) };
-    });
-    fg.models.disposeTree(params);
-    params = next;
-    return value;
-  };
+  const { step, params } = trainingStep(initial, loss, opt);
   const dispose = () => {
-    fg.models.disposeTree(params);
+    fg.models.disposeTree(params());
     opt.dispose();
     prob.y0.dispose();
     prob.target.dispose();

@@ -53,22 +53,30 @@ export function trainProblem() {
   return { model, x, y };
 }
 
-/** flowgrad's step: value and gradient of the MSE, then SGD; the old parameters are freed. */
-export async function flowgradStep(opts: { steps?: number; chunks?: number } = {}): Promise<StepTiming> {
-  const { model, x, y } = trainProblem();
-  let params = model.params;
-  const opt = fg.optim.sgd(params, { lr: LR });
-  const loss = (p: fg.models.MlpParams) => fg.models.mse(model.apply(p, x), y);
+/**
+ * A training step as a function: value and gradient of `loss` at the current parameters, then
+ * the optimizer's update; the old parameters are freed. Returns the loss before the update.
+ */
+export function trainingStep<P>(initial: P, loss: (p: P) => fg.Tensor, opt: fg.optim.Optimizer): { step: () => fg.Tensor; params: () => P } {
+  let params = initial;
   const vg = fg.valueAndGrad(loss);
   const step = () => {
     const { value, next } = fg.tidy(() => {
       const [value, grads] = vg(params);
-      return { value: value as fg.Tensor, next: opt.step(params, grads) };
+      return { value: value as fg.Tensor, next: opt.step(params, grads as P) };
     });
     fg.models.disposeTree(params);
     params = next;
     return value;
   };
+  return { step, params: () => params };
+}
+
+/** flowgrad's step: value and gradient of the MSE, then SGD; the old parameters are freed. */
+export async function flowgradStep(opts: { steps?: number; chunks?: number } = {}): Promise<StepTiming> {
+  const { model, x, y } = trainProblem();
+  const opt = fg.optim.sgd(model.params, { lr: LR });
+  const { step, params } = trainingStep(model.params, (p) => fg.models.mse(model.apply(p, x), y), opt);
   const msPerStep = await timeSteps(step, opts);
   const rt = fg.backend() === 'webgpu' ? fg.gpuRuntime() : null;
   const before = rt?.dispatchCount ?? 0;
@@ -76,7 +84,7 @@ export async function flowgradStep(opts: { steps?: number; chunks?: number } = {
   const dispatches = rt ? rt.dispatchCount - before : undefined;
   const value = await last.item();
   last.dispose();
-  fg.models.disposeTree(params);
+  fg.models.disposeTree(params());
   opt.dispose();
   x.dispose();
   y.dispose();
