@@ -6,7 +6,8 @@ import { disposeTree } from './tree.js';
 export interface FitOptions {
   layers: number;
   steps: number;
-  lr?: number;
+  /** a number or a schedule step ↦ lr, e.g. fg.optim.schedules.cosine (default 3e-3) */
+  lr?: fg.optim.LearningRate;
   /** record the loss every this many steps (default 10) */
   logEvery?: number;
   /** called with each recorded loss (progress lines) */

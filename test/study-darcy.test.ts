@@ -1,33 +1,16 @@
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it, vi } from 'vitest';
-import { studyCommand } from '../cli/study.js';
+import { afterAll, describe, expect, it } from 'vitest';
+import { runStudy } from './run-study.js';
 
 const root = mkdtempSync(join(tmpdir(), 'flowgrad-study-darcy-'));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
 
-/** Runs the command in this process, capturing what it writes. */
-async function run(args: string[]) {
-  let out = '';
-  let err = '';
-  const so = vi.spyOn(process.stdout, 'write').mockImplementation((s) => ((out += String(s)), true));
-  const se = vi.spyOn(process.stderr, 'write').mockImplementation((s) => ((err += String(s)), true));
-  const log = vi.spyOn(console, 'log').mockImplementation((...a) => void (out += `${a.join(' ')}\n`));
-  try {
-    const code = await studyCommand(args);
-    return { code, out, err };
-  } finally {
-    so.mockRestore();
-    se.mockRestore();
-    log.mockRestore();
-  }
-}
-
 describe('flowgrad study --study darcy', () => {
   it('--quick writes the resolution table, loss curves, the spectrum plot and results.json', async () => {
     const dir = join(root, 'report');
-    const r = await run(['--study', 'darcy', '--quick', '--backend', 'cpu', '--out', dir]);
+    const r = await runStudy(['--study', 'darcy', '--quick', '--backend', 'cpu', '--out', dir]);
     expect(r.code, r.err).toBe(0);
     // progress lines: every stage and every grid
     expect(r.out).toMatch(/1-D: L = 3,[\s\S]*1-D: L = 6,[\s\S]*1-D: L = 12,/);

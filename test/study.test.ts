@@ -1,28 +1,11 @@
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it, vi } from 'vitest';
-import { studyCommand } from '../cli/study.js';
+import { afterAll, describe, expect, it } from 'vitest';
+import { runStudy } from './run-study.js';
 
 const root = mkdtempSync(join(tmpdir(), 'flowgrad-study-'));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
-
-/** Runs the command in this process, capturing what it writes. */
-async function run(args: string[]) {
-  let out = '';
-  let err = '';
-  const so = vi.spyOn(process.stdout, 'write').mockImplementation((s) => ((out += String(s)), true));
-  const se = vi.spyOn(process.stderr, 'write').mockImplementation((s) => ((err += String(s)), true));
-  const log = vi.spyOn(console, 'log').mockImplementation((...a) => void (out += `${a.join(' ')}\n`));
-  try {
-    const code = await studyCommand(args);
-    return { code, out, err };
-  } finally {
-    so.mockRestore();
-    se.mockRestore();
-    log.mockRestore();
-  }
-}
 
 /** Every number in a JSON tree. */
 function numbers(v: unknown, acc: number[] = []): number[] {
@@ -38,7 +21,7 @@ describe('flowgrad study', () => {
     // other files already in the directory are left alone
     mkdirSync(dir);
     writeFileSync(join(dir, 'keep.txt'), 'mine');
-    const r = await run(['--quick', '--backend', 'cpu', '--out', dir]);
+    const r = await runStudy(['--quick', '--backend', 'cpu', '--out', dir]);
     expect(r.code, r.err).toBe(0);
     expect(r.out).toMatch(/L-table/);
     const files = readdirSync(dir);
@@ -86,15 +69,15 @@ describe('flowgrad study', () => {
   }, 120_000);
 
   it('a bad option gives a clear error', async () => {
-    const a = await run(['--frobnicate']);
+    const a = await runStudy(['--frobnicate']);
     expect(a.code).toBe(2);
     expect(a.err).toMatch(/flowgrad study: Unknown option '--frobnicate'/);
     expect(a.err).toMatch(/--out/);
-    const b = await run(['--backend', 'tpu']);
+    const b = await runStudy(['--backend', 'tpu']);
     expect(b.err).toMatch(/--backend must be webgpu or cpu, got 'tpu'/);
-    const c = await run(['--study', 'spirals']);
+    const c = await runStudy(['--study', 'spirals']);
     expect(c.err).toMatch(/unknown study 'spirals'; available: moons/);
-    const h = await run(['--help']);
+    const h = await runStudy(['--help']);
     expect(h.code).toBe(0);
     expect(h.out).toMatch(/--study[\s\S]*--backend[\s\S]*--out/);
   });
@@ -102,10 +85,10 @@ describe('flowgrad study', () => {
   it('an output directory that cannot be written gives a clear error and leaves nothing behind', async () => {
     const file = join(root, 'a-file');
     writeFileSync(file, 'x');
-    const r = await run(['--quick', '--backend', 'cpu', '--out', join(file, 'report')]);
+    const r = await runStudy(['--quick', '--backend', 'cpu', '--out', join(file, 'report')]);
     expect(r.code).toBe(2);
     expect(r.err).toMatch(/cannot write the report to .*a-file\/report/);
-    const r2 = await run(['--quick', '--backend', 'cpu', '--out', file]);
+    const r2 = await runStudy(['--quick', '--backend', 'cpu', '--out', file]);
     expect(r2.err).toMatch(/exists and is not a directory/);
     expect(readFileSync(file, 'utf8')).toBe('x');
     // no staging directory or partial report was left in the parent
