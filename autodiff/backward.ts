@@ -47,7 +47,7 @@ export function backward(level: TapeLevel, outputs: Tensor[], seeds: Tensor[], l
     if (g) {
       nodeCts.delete(node.id);
       // the rule's own intermediates (partials, constants) are freed as soon as it returns
-      const { result: grads, created } = collect(() => node.op.vjp(node.inputs as Tensor[], node.out!, g, node.attrs, node.inShapes, node.outShape));
+      const { result: grads, created } = collect(() => node.op.vjp(node.inputs as Tensor[], node.out!, g, node.attrs, node.inShapes, node.outShape, node.parents.map((p) => p !== null)));
       disposeExcept(created, grads);
       const fresh = grads.filter((gi): gi is Tensor => !!gi && gi !== g && !holders.has(gi) && !seeds.includes(gi));
       for (const gi of fresh) holders.set(gi, 0);

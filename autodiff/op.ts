@@ -25,8 +25,9 @@ export interface OpDef<A = undefined> extends Kernel<A> {
    * Cotangents of the inputs given the cotangent g of the output (null: none flows).
    * `inputs`/`out` hold tensors only where `saves` keeps them; `shapes` are the input shapes.
    * g has the output's shape, after `g.rank − outShape.length` leading batch dimensions.
+   * `needs` (when given) says which cotangents are used; a rule may return null for the others.
    */
-  vjp(inputs: Tensor[], out: Tensor, g: Tensor, attrs: A, shapes: Shape[], outShape: Shape): MaybeTensor[];
+  vjp(inputs: Tensor[], out: Tensor, g: Tensor, attrs: A, shapes: Shape[], outShape: Shape, needs?: readonly boolean[]): MaybeTensor[];
   /** tangent of the output given tangents of the inputs (null: zero) */
   jvp(inputs: Tensor[], out: Tensor, tangents: MaybeTensor[], attrs: A): MaybeTensor;
   /**

@@ -76,7 +76,7 @@ export function trainingStep<P>(initial: P, loss: (p: P) => fg.Tensor, opt: fg.o
 export async function flowgradStep(opts: { steps?: number; chunks?: number } = {}): Promise<StepTiming> {
   const { model, x, y } = trainProblem();
   const opt = fg.optim.sgd(model.params, { lr: LR });
-  const { step, params } = trainingStep(model.params, (p) => fg.models.mse(model.apply(p, x), y), opt);
+  const { step, params } = trainingStep(model.params, (p) => fg.mseLoss(model.apply(p, x), y), opt);
   const msPerStep = await timeSteps(step, opts);
   const rt = fg.backend() === 'webgpu' ? fg.gpuRuntime() : null;
   const before = rt?.dispatchCount ?? 0;
@@ -89,6 +89,30 @@ export async function flowgradStep(opts: { steps?: number; chunks?: number } = {
   x.dispose();
   y.dispose();
   return { msPerStep, loss: value, dispatches };
+}
+
+/**
+ * flowgrad's step dispatch by dispatch: the GPU time of each (median over `reps` steps after a
+ * warm-up), in recording order; null without timestamp queries.
+ */
+export async function profileStep(reps = 5): Promise<{ label: string; ms: number }[] | null> {
+  const { model, x, y } = trainProblem();
+  const opt = fg.optim.sgd(model.params, { lr: LR });
+  const { step, params } = trainingStep(model.params, (p) => fg.mseLoss(model.apply(p, x), y), opt);
+  for (let i = 0; i < 5; i++) step().dispose();
+  const runs: { label: string; ms: number }[][] = [];
+  for (let r = 0; r < reps; r++) {
+    let loss: fg.Tensor | null = null;
+    const p = await fg.gpuRuntime().profile(() => (loss = step()));
+    loss!.dispose();
+    if (!p) return null;
+    runs.push(p);
+  }
+  fg.models.disposeTree(params());
+  opt.dispose();
+  x.dispose();
+  y.dispose();
+  return runs[0]!.map(({ label }, i) => ({ label, ms: median(runs.map((r) => r[i]?.ms ?? NaN)) }));
 }
 
 /** The same step in TensorFlow.js (webgpu backend): same initial weights, data and learning rate. */
@@ -113,6 +137,11 @@ export const trainBenches: BenchCase[] = [
     name: 'train-mlp',
     async run(ctx: BenchContext): Promise<Measurement[]> {
       const ours = await flowgradStep();
+      // FLOWGRAD_PROFILE=1: each dispatch of one step with its GPU time (timestamp queries)
+      if (process.env.FLOWGRAD_PROFILE) {
+        const prof = await profileStep();
+        if (prof) console.log(prof.map(({ label, ms }, i) => `  ${String(i).padStart(2)} ${ms.toFixed(3).padStart(7)} ms  ${label}`).join('\n'));
+      }
       const theirs = ctx.tf ? await tfjsStep(ctx.tf) : null;
       const goals = [
         goal(`≤ ${TARGET_MS} ms per step`, ours.msPerStep, TARGET_MS, 'atMost', (v) => `${v.toFixed(2)} ms`),

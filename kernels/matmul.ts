@@ -29,8 +29,11 @@ export interface MatmulOptions {
  * and register blocking alone was faster than shared-memory tiling there.
  *
  * - `simple`: one thread per output, for products too small to fill tiles.
+ * - `rows`: one thread per row and 4 columns, the threads of a workgroup along the rows: for
+ *   skinny products (n ≤ 4, a layer to 2 outputs or its weight gradient), where the tiles put
+ *   4 columns on each of 8 threads along x and left most lanes and workgroups idle.
  */
-export type MatmulKernel = 'subgroup' | 'blocked' | 'simple';
+export type MatmulKernel = 'subgroup' | 'blocked' | 'simple' | 'rows';
 
 interface Spec {
   kernel: MatmulKernel;
@@ -97,6 +100,31 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
   C[coff + row * N + col] = ${v};
 }`;
 }
+
+/** Threads along rows, each with 4 columns in scalar accumulators (clamped reads, guarded writes). */
+function rowsWgsl(s: Spec): string {
+  const a = s.transA ? 'A[aoff + p * M + row]' : 'A[aoff + row * K + p]';
+  const b = (q: number) => (s.transB ? `B[bc${q} + p]` : `B[boff + p * N + c${q}]`);
+  const pre = QS.map((q) => `let c${q} = min(col + ${q}u, N - 1u);${s.transB ? ` let bc${q} = boff + c${q} * K;` : ''}`);
+  const v = (q: number) => (s.bias ? `act1(acc${q} + bias[c${q}])` : `act1(acc${q})`);
+  return `${declarations(s)}
+${actWgsl(s.act)}
+@compute @workgroup_size(${ROWS_WG})
+fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
+  ${batchOffsets(s, 'gid.z')}
+  let row = gid.x; let col = 4u * gid.y;
+  if (row >= M) { return; }
+  ${pre.join('\n  ')}
+  ${QS.map((q) => `var acc${q} = 0.0;`).join(' ')}
+  for (var p = 0u; p < K; p++) {
+    let a = ${a};
+    ${QS.map((q) => `acc${q} = fma(a, ${b(q)}, acc${q});`).join('\n    ')}
+  }
+  ${QS.map((q) => `if (col + ${q}u < N) { C[coff + row * N + col + ${q}u] = ${v(q)}; }`).join('\n  ')}
+}`;
+}
+
+const ROWS_WG = 64;
 
 /** The register-blocked kernels (subgroup and blocked). */
 function tiledWgsl(s: Spec): string {
@@ -178,9 +206,10 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid
 const sources = new Map<string, string>();
 
 function source(s: Spec): string {
-  const key = JSON.stringify(s);
+  // every field is a number, boolean or name, in a fixed order: a cheaper key than JSON
+  const key = `${s.kernel},${s.lx},${s.tm},${s.wgy},${s.transA},${s.transB},${s.a4},${s.b4},${s.c4},${s.batchRank},${s.bias},${s.act}`;
   let w = sources.get(key);
-  if (w === undefined) sources.set(key, (w = s.kernel === 'simple' ? simpleWgsl(s) : tiledWgsl(s)));
+  if (w === undefined) sources.set(key, (w = s.kernel === 'simple' ? simpleWgsl(s) : s.kernel === 'rows' ? rowsWgsl(s) : tiledWgsl(s)));
   return w;
 }
 
@@ -191,8 +220,16 @@ export function forceMatmulKernel(kernel: MatmulKernel | null): void {
   forced = kernel;
 }
 
-/** The subgroup size to build the subgroup kernel for, or null where it cannot be used. */
+const subgroupSizes = new WeakMap<GpuRuntime, number | null>();
+
+/** The subgroup size to build the subgroup kernel for, or null where it cannot be used (read once per runtime). */
 function subgroupSize(rt: GpuRuntime): number | null {
+  let size = subgroupSizes.get(rt);
+  if (size === undefined) subgroupSizes.set(rt, (size = readSubgroupSize(rt)));
+  return size;
+}
+
+function readSubgroupSize(rt: GpuRuntime): number | null {
   if (!rt.features.has('subgroups')) return null;
   const info = rt.adapter.info as GPUAdapterInfo & { subgroupMinSize?: number; subgroupMaxSize?: number };
   // the kernel assumes that each row of LX threads is one subgroup: a fixed, known size
@@ -203,16 +240,21 @@ function subgroupSize(rt: GpuRuntime): number | null {
 
 /** The kernels this adapter can run, the fastest first. */
 export function matmulKernels(rt: GpuRuntime): MatmulKernel[] {
-  return subgroupSize(rt) ? ['subgroup', 'blocked', 'simple'] : ['blocked', 'simple'];
+  return subgroupSize(rt) ? ['subgroup', 'blocked', 'simple', 'rows'] : ['blocked', 'simple', 'rows'];
 }
 
 /** Enough workgroups to keep every core of a software driver (or every unit of a GPU) busy. */
-const MIN_WORKGROUPS = 64;
+const MIN_WORKGROUPS = 16;
 /**
  * Below this many multiply-adds per matrix the one-thread-per-output kernel: such products are
  * bound by the cost of a dispatch, and its pipelines compile several times faster.
  */
 const SIMPLE_BELOW = 2048;
+/**
+ * The rows kernel for n ≤ 4 up to this many elements of op(a): beyond, its lanes read rows of a
+ * k apart, and the subgroup kernel's loads of a along k are the better use of a GPU's bandwidth.
+ */
+const ROWS_UP_TO = 1 << 20;
 
 /**
  * Tile shape: 8 rows per thread and 8 threads along y where the matrix is big enough; fewer
@@ -246,9 +288,9 @@ export function launchMatmul(rt: GpuRuntime, a: GpuArg, b: GpuArg, out: GpuArg, 
   const aStr = broadcastStrides(a.shape.slice(0, -2), batchShape);
   const bStr = broadcastStrides(b.shape.slice(0, -2), batchShape);
   const sg = subgroupSize(rt);
-  const kernel: MatmulKernel = forced ?? (m * n * k < SIMPLE_BELOW ? 'simple' : sg ? 'subgroup' : 'blocked');
+  const kernel: MatmulKernel = forced ?? (n <= 4 && m * k <= ROWS_UP_TO ? 'rows' : m * n * k < SIMPLE_BELOW ? 'simple' : sg ? 'subgroup' : 'blocked');
   if (kernel === 'subgroup' && !sg) throw new Error('matmul: the subgroup kernel needs a fixed subgroup size on this adapter');
-  const simple = kernel === 'simple';
+  const simple = kernel === 'simple' || kernel === 'rows';
   const lx = kernel === 'subgroup' ? sg! : 8;
   const { tm, wgy } = simple ? { tm: 1, wgy: 8 } : chooseTile(m, n, batches, lx);
   const vec = !simple;
@@ -271,7 +313,7 @@ export function launchMatmul(rt: GpuRuntime, a: GpuArg, b: GpuArg, out: GpuArg, 
     inputs: opts.bias ? [a.buffer, b.buffer, opts.bias.buffer] : [a.buffer, b.buffer],
     outputs: [out.buffer],
     params: [m, k, n, batchShape.length, ...batchShape, ...aStr, ...bStr],
-    workgroups: [Math.ceil(n / ((simple ? 1 : 4) * lx)), Math.ceil(m / (tm * wgy)), batches],
+    workgroups: kernel === 'rows' ? [Math.ceil(m / ROWS_WG), Math.ceil(n / 4), batches] : [Math.ceil(n / ((simple ? 1 : 4) * lx)), Math.ceil(m / (tm * wgy)), batches],
     label: opts.bias || opts.activation ? 'linear' : 'matmul',
     flops: 2 * batches * m * n * k,
   });

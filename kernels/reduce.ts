@@ -8,7 +8,7 @@ export type ReduceKind = 'sum' | 'max' | 'min';
  * along the axis where x equals a per-output value m (in1[o]), combined with min: the first
  * position of the max or min (argmax, argmin). Positions are f32: exact below 2²⁴.
  */
-export type ReduceMap = 'value' | 'square' | 'firstIndexOf';
+export type ReduceMap = 'value' | 'square' | 'firstIndexOf' | 'squaredDifference';
 
 export interface ReduceOptions {
   map?: ReduceMap;
@@ -16,7 +16,7 @@ export interface ReduceOptions {
   scale?: number;
   /** applied last (the 2-norm is the square root of the sum of squares) */
   post?: 'sqrt';
-  /** for firstIndexOf: the value per output to look for */
+  /** for firstIndexOf: the value per output to look for; for squaredDifference: (x − target)², target laid out as x */
   target?: GpuArg;
 }
 
@@ -31,6 +31,7 @@ const LOAD: Record<ReduceMap, string> = {
   value: 'return in0[idx];',
   square: 'let v = in0[idx]; return v * v;',
   firstIndexOf: `return select(${F32_MAX}, f32(k), in0[idx] == in1[o]);`,
+  squaredDifference: 'let v = in0[idx] - in1[idx]; return v * v;',
 };
 
 /**
@@ -45,7 +46,7 @@ function reduceWgsl(kind: ReduceKind, map: ReduceMap, perWorkgroup: boolean, fin
   const { init, op } = COMBINE[kind];
   const scaled = finish.scale ? 'acc * bitcast<f32>(params[3])' : 'acc';
   const done = finish.post === 'sqrt' ? `sqrt(${scaled})` : scaled;
-  const head = `${bindings(map === 'firstIndexOf' ? 2 : 1)}
+  const head = `${bindings(map === 'firstIndexOf' || map === 'squaredDifference' ? 2 : 1)}
 fn load(o: u32, k: u32, idx: u32) -> f32 { ${LOAD[map]} }
 fn finish(acc: f32) -> f32 { return ${done}; }`;
   if (!perWorkgroup) {
@@ -95,8 +96,11 @@ const MIN_CHUNK = 4096;
  * output, and when that leaves the device idle (few outputs, a long axis) each axis is cut
  * into chunks, reduced in two passes: partial results per workgroup, then a reduction of them.
  */
-export function reducePlan(outputs: number, len: number): { perWorkgroup: boolean; chunks: number } {
-  if (len < 64 || outputs >= 4096) return { perWorkgroup: false, chunks: 1 };
+export function reducePlan(outputs: number, len: number, inner = 1): { perWorkgroup: boolean; chunks: number } {
+  // columns summed over a moderate axis (a bias gradient: 64 columns over a batch of 256): a
+  // thread per column, neighbours reading neighbouring elements, beats workgroup trees, whose
+  // barriers are costly on a software driver
+  if (len < 64 || outputs >= 4096 || (inner >= 32 && len <= 1024)) return { perWorkgroup: false, chunks: 1 };
   const chunks = Math.max(1, Math.min(Math.ceil(TARGET_WORKGROUPS / outputs), Math.floor(len / MIN_CHUNK)));
   return { perWorkgroup: true, chunks };
 }
@@ -106,8 +110,8 @@ export function launchReduce(rt: GpuRuntime, label: string, kind: ReduceKind, x:
   const map = opts.map ?? 'value';
   const scale = opts.scale ?? 1;
   const outputs = outer * inner;
-  const { perWorkgroup, chunks } = reducePlan(outputs, len);
-  const inputs = map === 'firstIndexOf' ? [x.buffer, opts.target!.buffer] : [x.buffer];
+  const { perWorkgroup, chunks } = reducePlan(outputs, len, inner);
+  const inputs = map === 'firstIndexOf' || map === 'squaredDifference' ? [x.buffer, opts.target!.buffer] : [x.buffer];
   const pass = (wgsl: string, ins: GPUBuffer[], dst: GPUBuffer, shape: [number, number, number], chunkLen: number, parts: number, workgroups: [number, number]) =>
     rt.dispatch({ wgsl, inputs: ins, outputs: [dst], params: [...shape, f32bits(scale), chunkLen, parts], workgroups, label });
   const finish = { scale: scale !== 1, post: opts.post };

@@ -207,3 +207,20 @@ describe('dispatch caches (parameter slab, bind groups)', () => {
     for (const o of outs) o.t.dispose();
   });
 });
+
+describe('per-dispatch profile', () => {
+  it('times each dispatch that the recorded work makes, in order, with its label', async () => {
+    const [, ag] = pair([37, 16], 71);
+    const [, bg] = pair([16, 3], 72);
+    const [, bias] = pair([3], 73);
+    let outs: fg.Tensor[] = [];
+    const prof = await fg.gpuRuntime().profile(() => {
+      const y = fg.matmul(ag, bg);
+      outs = [y, fg.linear(ag, bg, bias, { activation: 'tanh' })];
+    });
+    if (prof === null) return; // the adapter has no timestamp queries: nothing to time
+    expect(prof.map((p) => p.label)).toEqual(['matmul', 'linear']);
+    for (const p of prof) expect(p.ms).toBeGreaterThanOrEqual(0);
+    for (const t of [...outs, ag, bg, bias]) t.dispose();
+  });
+});

@@ -65,10 +65,4 @@ describe('index errors', () => {
     expect(() => fg.scatterAdd(x, [0, 1], 4)).toThrow(/scatterAdd: updates \[3, 2\] must hold the shape of indices \[2\] at axis 0/);
     expect(() => fg.gather(x, [0], 2)).toThrow(/gather: axis 2 is out of range for a tensor of rank 2/);
   });
-
-  it('WebGPU reads out-of-range indices as 0 and drops their updates (no readback to check them)', async () => {
-    await fg.init({ backend: 'webgpu' });
-    expect(await flat(fg.gather(fg.tensor([1, 2, 3]), [5, 1]))).toEqual([0, 2]);
-    expect(await flat(fg.scatterAdd(fg.tensor([1, 2]), [0, 7], 2))).toEqual([1, 0]);
-  });
 });

@@ -2,24 +2,34 @@ import { fromValues } from '../../engine/creation.js';
 import { ArgumentError, ShapeError, fmtShape } from '../../engine/errors.js';
 import { normAxis, sameShape, sizeOf, type Shape } from '../../engine/shape.js';
 import { Tensor } from '../../engine/tensor.js';
-import { launchGather, launchOneHot, launchScatterAdd } from '../../kernels/gather.js';
+import { launchGather, launchOneHot, launchScatterAdd, type BadIndex } from '../../kernels/gather.js';
 import { apply, defineOp, type OpDef } from '../op.js';
 import { div } from './arith.js';
 import { maximum } from './binary-more.js';
 import { broadcastTo, reshape } from './shape.js';
 
+/** The error for a bad index: the same text on both backends. */
+function indexError(op: string, lo: number, n: number, what: string, position: number, value: number | undefined): ArgumentError {
+  const found = value === undefined ? 'an index outside them' : `${value}`;
+  return new ArgumentError(`${op}: indices must be integers in [${lo}, ${n}) for ${what}; found ${found} at position ${position}`);
+}
+
 /**
  * Indices as the float64 reference reads them: integers in [−n, n) (negative ones count from
- * the end), or an error naming the op. The WebGPU kernels cannot check without a readback.
+ * the end), or an error naming the op. The WebGPU kernels report the same error from the next
+ * read (see kernels/status.ts), through `badIndex`.
  */
 function checkedIndices(op: string, idx: Float64Array, n: number, what: string, negative = true): number[] {
+  const lo = negative ? -n : 0;
   return Array.from(idx, (v, j) => {
-    const lo = negative ? -n : 0;
-    if (!Number.isInteger(v) || v < lo || v >= n) {
-      throw new ArgumentError(`${op}: indices must be integers in [${lo}, ${n}) for ${what}; found ${v} at position ${j}`);
-    }
+    if (!Number.isInteger(v) || v < lo || v >= n) throw indexError(op, lo, n, what, j, v);
     return v < 0 ? v + n : v;
   });
+}
+
+function badIndex(op: string, n: number, what: string, negative = true): BadIndex {
+  const lo = negative ? -n : 0;
+  return { key: `${op} ${lo} ${n} ${what}`, error: (position, value) => indexError(op, lo, n, what, position, value) };
 }
 
 // ---------------------------------------------------------------- gather
@@ -27,6 +37,8 @@ function checkedIndices(op: string, idx: Float64Array, n: number, what: string, 
 interface GatherAttrs {
   axis: number;
 }
+
+const gatherWhat = (xs: Shape, axis: number) => `axis ${axis} of x ${fmtShape(xs)}`;
 
 const gatherOp: OpDef<GatherAttrs> = defineOp<GatherAttrs>({
   name: 'gather',
@@ -39,7 +51,7 @@ const gatherOp: OpDef<GatherAttrs> = defineOp<GatherAttrs>({
   },
   cpu: ([x, idx], [xs], { axis }, outShape) => {
     const n = xs![axis]!;
-    const ks = checkedIndices('gather', idx!, n, `axis ${axis} of x ${fmtShape(xs!)}`);
+    const ks = checkedIndices('gather', idx!, n, gatherWhat(xs!, axis));
     const outer = sizeOf(xs!.slice(0, axis));
     const inner = sizeOf(xs!.slice(axis + 1));
     const out = new Float64Array(sizeOf(outShape));
@@ -50,7 +62,10 @@ const gatherOp: OpDef<GatherAttrs> = defineOp<GatherAttrs>({
     }
     return out;
   },
-  gpu: (rt, [x, idx], out, { axis }) => launchGather(rt, x!, idx!, out, x!.shape[axis]!, sizeOf(x!.shape.slice(axis + 1))),
+  gpu: (rt, [x, idx], out, { axis }) => {
+    const n = x!.shape[axis]!;
+    launchGather(rt, x!, idx!, out, n, sizeOf(x!.shape.slice(axis + 1)), badIndex('gather', n, gatherWhat(x!.shape, axis)));
+  },
   // rows read several times receive the sum of their cotangents
   vjp: ([, idx], _y, g, { axis }, [xs], outShape) => [apply(scatterAddOp, [g, idx!], { axis: axis + g.rank - outShape.length, size: xs![axis]! }), null],
   jvp: ([x, idx], _y, [dx], { axis }) => dx && apply(gatherOp, [dx, idx!], { axis: axis + dx.rank - x!.rank }),
@@ -70,8 +85,9 @@ const indexTensor = (like: Tensor, idx: Indices) => (idx instanceof Tensor ? idx
 /**
  * x indexed along `axis` by integer indices (stored as floats; negative ones count from the
  * end), as NumPy's np.take: the result has shape x[:axis] + indices.shape + x[axis+1:].
- * indices carry no derivative. Out-of-range indices throw on the CPU backend; on WebGPU,
- * where checking would need a readback, they read as 0.
+ * indices carry no derivative. An index out of range or not an integer throws an ArgumentError
+ * naming it: at once on the CPU backend; on WebGPU from the next read of any tensor (checking
+ * at once would need a readback), the result being NaN where the index was bad.
  */
 export function gather(x: Tensor, indices: Indices, axis = 0): Tensor {
   return apply(gatherOp, [x, indexTensor(x, indices)], { axis: normAxis('gather', axis, x.rank) });
@@ -84,6 +100,8 @@ interface ScatterAttrs {
   /** length of the output's axis */
   size: number;
 }
+
+const scatterWhat = (size: number) => `an axis of length ${size}`;
 
 const scatterAddOp: OpDef<ScatterAttrs> = defineOp<ScatterAttrs>({
   name: 'scatterAdd',
@@ -98,7 +116,7 @@ const scatterAddOp: OpDef<ScatterAttrs> = defineOp<ScatterAttrs>({
     return [...u!.slice(0, axis), size, ...u!.slice(axis + idx!.length)];
   },
   cpu: ([u, idx], [us, is], { axis, size }, outShape) => {
-    const ks = checkedIndices('scatterAdd', idx!, size, `an axis of length ${size}`);
+    const ks = checkedIndices('scatterAdd', idx!, size, scatterWhat(size));
     const outer = sizeOf(us!.slice(0, axis));
     const inner = sizeOf(us!.slice(axis + is!.length));
     const out = new Float64Array(sizeOf(outShape));
@@ -109,7 +127,8 @@ const scatterAddOp: OpDef<ScatterAttrs> = defineOp<ScatterAttrs>({
     }
     return out;
   },
-  gpu: (rt, [u, idx], out, { axis, size }) => launchScatterAdd(rt, u!, idx!, out, size, sizeOf(out.shape.slice(axis + 1))),
+  gpu: (rt, [u, idx], out, { axis, size }) =>
+    launchScatterAdd(rt, u!, idx!, out, size, sizeOf(out.shape.slice(axis + 1)), badIndex('scatterAdd', size, scatterWhat(size))),
   vjp: ([, idx], _y, g, { axis }, _s, outShape) => [apply(gatherOp, [g, idx!], { axis: axis + g.rank - outShape.length }), null],
   jvp: ([u, idx], _y, [du], { axis, size }) => du && apply(scatterAddOp, [du, idx!], { axis: axis + du.rank - u!.rank, size }),
   samples: [
@@ -123,7 +142,8 @@ const scatterAddOp: OpDef<ScatterAttrs> = defineOp<ScatterAttrs>({
 /**
  * The adjoint of gather: a tensor with `size` entries along `axis`, where entry k holds the sum
  * of the slices of updates whose index is k (updates.shape = out[:axis] + indices.shape +
- * out[axis+1:]). On WebGPU the adds to one entry happen in a varying order.
+ * out[axis+1:]). On WebGPU the adds to one entry happen in a varying order. Bad indices throw
+ * as in gather (on WebGPU from the next read, their updates dropped).
  */
 export function scatterAdd(updates: Tensor, indices: Indices, size: number, axis = 0): Tensor {
   const idx = indexTensor(updates, indices);
@@ -150,6 +170,8 @@ interface OneHotAttrs {
   axis: number;
 }
 
+const oneHotWhat = (depth: number) => `depth ${depth}`;
+
 const oneHotOp: OpDef<OneHotAttrs> = defineOp<OneHotAttrs>({
   name: 'oneHot',
   args: ['indices'],
@@ -161,13 +183,13 @@ const oneHotOp: OpDef<OneHotAttrs> = defineOp<OneHotAttrs>({
     return [...idx!.slice(0, axis), depth, ...idx!.slice(axis)];
   },
   cpu: ([idx], [is], { depth, axis }, outShape) => {
-    const ks = checkedIndices('oneHot', idx!, depth, `depth ${depth}`, false);
+    const ks = checkedIndices('oneHot', idx!, depth, oneHotWhat(depth), false);
     const inner = sizeOf(is!.slice(axis));
     const out = new Float64Array(sizeOf(outShape));
     ks.forEach((k, p) => (out[(Math.floor(p / inner) * depth + k) * inner + (p % inner)] = 1));
     return out;
   },
-  gpu: (rt, [idx], out, { depth, axis }) => launchOneHot(rt, idx!, out, depth, sizeOf(idx!.shape.slice(axis))),
+  gpu: (rt, [idx], out, { depth, axis }) => launchOneHot(rt, idx!, out, depth, sizeOf(idx!.shape.slice(axis)), badIndex('oneHot', depth, oneHotWhat(depth), false)),
   vjp: () => [null],
   jvp: () => null,
   samples: [
@@ -181,6 +203,7 @@ const oneHotOp: OpDef<OneHotAttrs> = defineOp<OneHotAttrs>({
 /**
  * 1 where the position along the new axis (of length depth; by default the last) equals the
  * index, else 0; indices are integers in [0, depth) stored as floats, with no derivative.
+ * Others throw as in gather (on WebGPU from the next read, their rows NaN).
  */
 export function oneHot(indices: Indices, depth: number, axis = -1): Tensor {
   const idx = indices instanceof Tensor ? indices : fromValues(Float64Array.from(indices as number[]), [indices.length]);

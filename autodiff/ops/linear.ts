@@ -5,7 +5,7 @@ import { ACTIVATIONS, launchMatmul, type Activation } from '../../kernels/matmul
 import { apply, defineOp, type MaybeTensor, type OpDef } from '../op.js';
 import { heaviside } from './activation.js';
 import { mul, sub } from './arith.js';
-import { addMaybe } from './elementwise.js';
+import { addMaybe, defineBinary } from './elementwise.js';
 import { cpuMatmul, matmulShapeOf, mm } from './matmul.js';
 import { reshape, unbroadcast } from './shape.js';
 
@@ -21,6 +21,28 @@ const CPU_ACT: Record<Activation, (z: number) => number> = {
   relu: (z) => Math.max(z, 0),
   sigmoid: (z) => 1 / (1 + Math.exp(-z)),
 };
+
+/** g·(1 − y²) and g·y(1 − y): the cotangent through tanh and sigmoid from y, in one dispatch. */
+const tanhBackward = defineBinary({
+  name: 'tanhBackward',
+  wgsl: 'a * (1.0 - b * b)',
+  cpu: (g, y) => g * (1 - y * y),
+  partials: (g, y) => [sub(1, mul(y, y)), mul(-2, mul(g, y))],
+});
+const sigmoidBackward = defineBinary({
+  name: 'sigmoidBackward',
+  wgsl: 'a * b * (1.0 - b)',
+  cpu: (g, y) => g * y * (1 - y),
+  partials: (g, y) => [mul(y, sub(1, y)), mul(g, sub(1, mul(2, y)))],
+});
+
+/** g·σ'(z) with y = σ(z), as ops (so that it differentiates again). */
+function activationBackward(act: Activation, g: Tensor, y: Tensor): Tensor {
+  if (act === 'tanh') return tanhBackward(g, y);
+  if (act === 'sigmoid') return sigmoidBackward(g, y);
+  const d = activationDeriv(act, y);
+  return d ? mul(g, d) : g;
+}
 
 /** σ'(z) written with y = σ(z), as ops (so that it differentiates again); null: σ' = 1. */
 function activationDeriv(act: Activation, y: Tensor): Tensor | null {
@@ -66,18 +88,17 @@ const linearOp: OpDef<LinearAttrs> = defineOp<LinearAttrs>({
   },
   gpu: (rt, [x, w, b], out, { activation }) => launchMatmul(rt, x!, w!, out, { bias: b!, activation }),
   // gz = g·σ'(z); gx = gz·wᵀ, gw = xᵀ·gz (transposes read in place), gb = gz summed over rows
-  vjp: ([x, w], y, g, { activation }, [xs, ws, bs], outShape) => {
+  // (gx is skipped where x is data: the first layer of a network)
+  vjp: ([x, w], y, g, { activation }, [xs, ws, bs], outShape, needs) => {
     const batch = g.rank - outShape.length;
-    const d = activationDeriv(activation, y);
-    const gz = d ? mul(g, d) : g;
-    const gx = mm(gz, w!, false, true);
-    const gw = mm(x!, gz, true, false);
-    return [unbroadcast(gx, xs!, batch), unbroadcast(gw, ws!, batch), unbroadcast(gz, bs!, batch)];
+    const gz = activationBackward(activation, g, y);
+    const gx = needs?.[0] === false ? null : unbroadcast(mm(gz, w!, false, true), xs!, batch);
+    const gw = needs?.[1] === false ? null : unbroadcast(mm(x!, gz, true, false), ws!, batch);
+    return [gx, gw, needs?.[2] === false ? null : unbroadcast(gz, bs!, batch)];
   },
   jvp: ([x, w], y, [dx, dw, db], { activation }) => {
     const dz: MaybeTensor = addMaybe(addMaybe(dx && mm(dx, w!, false, false), dw && mm(x!, dw, false, false)), db);
-    const d = activationDeriv(activation, y);
-    return dz && (d ? mul(dz, d) : dz);
+    return dz && activationBackward(activation, dz, y);
   },
   samples: [
     { shapes: [[3, 5], [5, 4], [4]], attrs: { activation: 'tanh' } },

@@ -75,13 +75,13 @@ const matmulOp: OpDef<MatmulAttrs> = defineOp<MatmulAttrs>({
   gpu: (rt, [a, b], out, attrs) => launchMatmul(rt, a!, b!, out, attrs ?? {}),
   // C = op(A)·op(B): gA = g·op(B)ᵀ (or its transpose), gB = op(A)ᵀ·g (or its transpose),
   // each one matmul that reads its operands transposed in place
-  vjp: ([a, b], _y, g, attrs, [as, bs], outShape) => {
+  vjp: ([a, b], _y, g, attrs, [as, bs], outShape, needs) => {
     const batch = g.rank - outShape.length;
     const tA = !!attrs?.transA;
     const tB = !!attrs?.transB;
-    const ga = tA ? mm(b!, g, tB, true) : mm(g, b!, false, !tB);
-    const gb = tB ? mm(g, a!, true, tA) : mm(a!, g, !tA, false);
-    return [unbroadcast(ga, as!, batch), unbroadcast(gb, bs!, batch)];
+    const ga = needs?.[0] === false ? null : tA ? mm(b!, g, tB, true) : mm(g, b!, false, !tB);
+    const gb = needs?.[1] === false ? null : tB ? mm(g, a!, true, tA) : mm(a!, g, !tA, false);
+    return [ga && unbroadcast(ga, as!, batch), gb && unbroadcast(gb, bs!, batch)];
   },
   jvp: ([a, b], _y, [da, db], attrs) => addMaybe(da && apply(matmulOp, [da, b!], attrs), db && apply(matmulOp, [a!, db], attrs)),
   samples: [

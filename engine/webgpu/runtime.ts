@@ -87,6 +87,8 @@ export class GpuRuntime {
   private uncaptured: string | null = null;
   private work = new WorkClock();
   private checks: StatusCheck[] = [];
+  /** reads that took the status buffers so far: one registered before the last of them is released */
+  checkEpoch = 0;
   /** dispatches recorded since the runtime was made (benchmarks report dispatches per step) */
   dispatchCount = 0;
   readonly limits: GPUSupportedLimits;
@@ -244,7 +246,7 @@ export class GpuRuntime {
     }
     const pipeline = this.pipeline(d.wgsl, d.label, d.inputs.length, d.outputs.length);
     const bindGroup = this.bindGroup(d.inputs, d.outputs, this.paramSlot(d.params));
-    const pass = this.computePass();
+    const pass = this.profiled ? this.profiledPass(d.label) : this.computePass();
     if (pipeline !== this.lastPipeline) pass.setPipeline((this.lastPipeline = pipeline));
     pass.setBindGroup(0, bindGroup);
     pass.dispatchWorkgroups(x, y, z);
@@ -315,6 +317,7 @@ export class GpuRuntime {
     const size = Math.max(4, Math.ceil(bytes / 4) * 4);
     const checks = this.checks;
     this.checks = [];
+    this.checkEpoch++;
     const total = checks.reduce((s, c) => s + c.bytes, size);
     const staging = this.takeStaging(total);
     this.copy(buffer, staging, size);
@@ -390,6 +393,47 @@ export class GpuRuntime {
 
   private querySet: GPUQuerySet | null = null;
   private queryBuffer: GPUBuffer | null = null;
+  /** labels of the dispatches recorded under profile(), each in its own timed pass */
+  private profiled: string[] | null = null;
+  private profileSet: GPUQuerySet | null = null;
+
+  private profiledPass(label: string): GPUComputePassEncoder {
+    const i = this.profiled!.length;
+    if (i >= MAX_PENDING_DISPATCHES) throw new ArgumentError(`profile: more than ${MAX_PENDING_DISPATCHES} dispatches`);
+    this.profiled!.push(label);
+    this.endPass();
+    this.pass = this.encoder!.beginComputePass({ timestampWrites: { querySet: this.profileSet!, beginningOfPassWriteIndex: 2 * i, endOfPassWriteIndex: 2 * i + 1 } });
+    return this.pass;
+  }
+
+  /**
+   * GPU time of each dispatch that `record` makes (one timed pass each, so a profile also counts
+   * what a pass boundary costs), in recording order; null without timestamp queries.
+   */
+  async profile(record: () => void): Promise<{ label: string; ms: number }[] | null> {
+    if (!this.features.has('timestamp-query')) {
+      record();
+      return null;
+    }
+    this.flush();
+    this.profileSet ??= this.device.createQuerySet({ type: 'timestamp', count: 2 * MAX_PENDING_DISPATCHES });
+    const labels: string[] = (this.profiled = []);
+    this.holdSubmits = true;
+    try {
+      record();
+    } finally {
+      this.holdSubmits = false;
+      this.profiled = null;
+    }
+    const n = labels.length;
+    if (n === 0) return [];
+    const bytes = 16 * n;
+    const buffer = this.device.createBuffer({ size: bytes, usage: GPUBufferUsage.QUERY_RESOLVE | GPUBufferUsage.COPY_SRC });
+    this.endPass().resolveQuerySet(this.profileSet, 0, 2 * n, buffer, 0);
+    const t = new BigUint64Array(await this.read(buffer, bytes));
+    buffer.destroy();
+    return labels.map((label, i) => ({ label, ms: Number(t[2 * i + 1]! - t[2 * i]!) / 1e6 }));
+  }
 
   destroy(): void {
     this.clearBindGroups();

@@ -1,6 +1,7 @@
 import { ArgumentError, NumericalError, fmtShape } from '../../engine/errors.js';
 import type { Shape } from '../../engine/shape.js';
 import type { GpuRuntime } from '../../engine/webgpu/runtime.js';
+import { firstKey, statusWords } from '../status.js';
 import { STATUS_CODES, STATUS_NONFINITE, STATUS_NO_CONVERGENCE, STATUS_SINGULAR } from './common.js';
 
 /** What a failed matrix means, for the error message. */
@@ -42,15 +43,12 @@ export function noConvergenceError(ctx: StatusContext, b: number): NumericalErro
 }
 
 /**
- * A zeroed status buffer for one dispatch; the runtime reads it back with the next read and
- * throws the error for the first failing matrix (non-finite input before non-convergence).
+ * A zeroed status buffer for one dispatch (see ../status.ts); the next read throws the error
+ * for the first failing matrix (non-finite input before non-convergence).
  */
 export function statusBuffer(rt: GpuRuntime, ctx: StatusContext): GPUBuffer {
-  const bytes = 2 * STATUS_CODES * 4;
-  const buffer = rt.createBuffer(bytes);
-  rt.upload(buffer, new Float32Array(2 * STATUS_CODES));
-  rt.checkAtRead(buffer, bytes, (w) => {
-    const first = (code: number) => (w[2 * code] ? 0xffffffff - w[2 * code + 1]! : -1);
+  return statusWords(rt, 2 * STATUS_CODES, (w) => {
+    const first = (code: number) => (w[2 * code] ? firstKey(w[2 * code + 1]!) : -1);
     const bad = first(STATUS_NONFINITE);
     if (bad >= 0) return nonFiniteError(ctx, bad);
     const stuck = first(STATUS_NO_CONVERGENCE);
@@ -60,5 +58,4 @@ export function statusBuffer(rt: GpuRuntime, ctx: StatusContext): GPUBuffer {
     if (singular >= 0) return new NumericalError(`${ctx.op}: ${describeMatrix(singular, ctx.shape, ctx.matrixDims)} of ${ctx.arg} ${fmtShape(ctx.shape)}: ${ctx.singular ?? 'singular'}; its results are NaN`);
     return null;
   });
-  return buffer;
 }

@@ -120,6 +120,10 @@ export function makeOptimizer(params: unknown, opts: OptimizerOptions, rule: Upd
       for (const s of state.flat()) s.dispose();
       state = out.newS.map((slot) => slot.map((s) => keep(s)));
       steps++;
+      // a step ends an iteration: submitting here starts the device on it, and a training loop
+      // then recycles the same pooled buffers in the same order every step, so the runtime's
+      // cached bind groups are hit (submits at other points shuffled them: most missed)
+      ps.tensors[0]?.backend.flush();
       return ps.rebuild(out.newP);
     },
     state: () => Object.fromEntries(rule.slots.map((name, k) => [name, state[k]!.slice()])),
