@@ -33,7 +33,8 @@ interface Resolution {
   relL2: number;
 }
 
-interface Problem {
+/** what a problem trains: data sizes, network sizes, graph radius */
+interface Setup {
   dim: 1 | 2;
   train: number;
   test: number;
@@ -42,6 +43,9 @@ interface Problem {
   radius: number;
   /** u is multiplied by this for the loss */
   scale: number;
+}
+
+interface Problem extends Setup {
   stages: Stage[];
   /** relative L² test error on each grid, trained on the first */
   resolution: Resolution[];
@@ -63,14 +67,7 @@ export interface DarcyResults {
   seconds: number;
 }
 
-interface Config {
-  dim: 1 | 2;
-  train: number;
-  test: number;
-  width: number;
-  hidden: number;
-  radius: number;
-  scale: number;
+interface Config extends Setup {
   /** depth, steps and learning rate of each stage, each starting from the previous one's parameters */
   stages: { L: number; steps: number; lr: number; cosine?: boolean }[];
   logEvery: number;
