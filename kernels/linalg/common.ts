@@ -198,3 +198,37 @@ fn reflector(x: f32, y: f32, z: f32) -> vec4<f32> {
   return vec4<f32>(v, 2.0 / dot(v, v));
 }
 `;
+
+type MatrixAt = (i: string, j: string) => string;
+
+/**
+ * WGSL of the Francis iteration's deflation scan (shared by the one-thread and the workgroup
+ * kernels, whose matrices live in different storage, read through T): sets `lo` to the start of
+ * the unreduced window ending at `hi`, zeroing the negligible subdiagonal entry found (LAPACK's
+ * test, with the neighbouring subdiagonals standing in for a zero diagonal).
+ */
+export const deflationScanWgsl = (T: MatrixAt) => `var lo = 0;
+    for (var k = hi; k > 0; k--) {
+      let sub = abs(${T('k', 'k - 1')});
+      var sc = abs(${T('k - 1', 'k - 1')}) + abs(${T('k', 'k')});
+      if (sc == 0.0) {
+        if (k >= 2) { sc += abs(${T('k - 1', 'k - 2')}); }
+        if (k + 1 <= hi) { sc += abs(${T('k + 1', 'k')}); }
+      }
+      if (sub <= max(small_num, EPS * sc)) { ${T('k', 'k - 1')} = 0.0; lo = k; break; }
+    }`;
+
+/**
+ * WGSL that sets `target` (a vec4 of shifts) for the Francis step `its` on the window lo…hi: an
+ * exceptional shift (EISPACK/LAPACK) every 10 steps, from the window's top and bottom in turn,
+ * which breaks cycles; else the eigenvalues of the trailing 2×2 block (Wilkinson).
+ */
+export const pickShiftsWgsl = (T: MatrixAt, target: string) => `if (its > 0 && its % 10 == 0) {
+      let top = (its / 10) % 2 == 1;
+      let s = select(abs(${T('hi', 'hi - 1')}) + abs(${T('hi - 1', 'hi - 2')}), abs(${T('lo + 1', 'lo')}) + abs(${T('lo + 2', 'lo + 1')}), top);
+      let h11 = 0.75 * s + select(${T('hi', 'hi')}, ${T('lo', 'lo')}, top);
+      ${target} = shifts_of(h11, -0.4375 * s, s, h11);
+    } else {
+      let p = hi - 1;
+      ${target} = shifts_of(${T('p', 'p')}, ${T('p', 'hi')}, ${T('hi', 'p')}, ${T('hi', 'hi')});
+    }`;

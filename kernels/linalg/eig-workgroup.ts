@@ -12,7 +12,7 @@
  */
 
 import type { GpuArg, GpuRuntime } from '../../engine/webgpu/runtime.js';
-import { STATUS_NONFINITE, STATUS_NO_CONVERGENCE, linalgBindings, prelude, standardize2x2Wgsl, reflectorWgsl } from './common.js';
+import { deflationScanWgsl, pickShiftsWgsl, STATUS_NONFINITE, STATUS_NO_CONVERGENCE, linalgBindings, prelude, standardize2x2Wgsl, reflectorWgsl } from './common.js';
 
 /** Largest n of each pipeline, and its threads per workgroup. */
 const BUCKETS = [
@@ -106,16 +106,7 @@ fn control(small_num: f32, max_its: i32) {
   var its = ctl.w;
   loop {
     if (hi < 0) { ctl = vec4<i32>(2, 0, hi, its); return; }
-    var lo = 0;
-    for (var k = hi; k > 0; k--) {
-      let sub = abs(${T('k', 'k - 1')});
-      var sc = abs(${T('k - 1', 'k - 1')}) + abs(${T('k', 'k')});
-      if (sc == 0.0) {
-        if (k >= 2) { sc += abs(${T('k - 1', 'k - 2')}); }
-        if (k + 1 <= hi) { sc += abs(${T('k + 1', 'k')}); }
-      }
-      if (sub <= max(small_num, EPS * sc)) { ${T('k', 'k - 1')} = 0.0; lo = k; break; }
-    }
+    ${deflationScanWgsl(T)}
     if (lo == hi) { hi -= 1; its = 0; continue; }
     if (lo == hi - 1) {
       let p = lo; let q = lo + 1;
@@ -124,16 +115,7 @@ fn control(small_num: f32, max_its: i32) {
       hi -= 2; its = 0; continue;
     }
     if (its >= max_its) { ctl = vec4<i32>(3, lo, hi, its); return; }
-    if (its > 0 && its % 10 == 0) {
-      // exceptional shift (EISPACK/LAPACK), from the window's top and bottom in turn
-      let top = (its / 10) % 2 == 1;
-      let s = select(abs(${T('hi', 'hi - 1')}) + abs(${T('hi - 1', 'hi - 2')}), abs(${T('lo + 1', 'lo')}) + abs(${T('lo + 2', 'lo + 1')}), top);
-      let h11 = 0.75 * s + select(${T('hi', 'hi')}, ${T('lo', 'lo')}, top);
-      shift = shifts_of(h11, -0.4375 * s, s, h11);
-    } else {
-      let p = hi - 1;
-      shift = shifts_of(${T('p', 'p')}, ${T('p', 'hi')}, ${T('hi', 'p')}, ${T('hi', 'hi')});
-    }
+    ${pickShiftsWgsl(T, 'shift')}
     ctl = vec4<i32>(1, lo, hi, its + 1);
     return;
   }

@@ -15,7 +15,7 @@
  */
 
 import type { GpuArg, GpuRuntime } from '../../engine/webgpu/runtime.js';
-import { STATUS_NONFINITE, STATUS_NO_CONVERGENCE, linalgBindings, perMatrixMain, prelude, scratchDecls, slot, standardize2x2Wgsl, reflectorWgsl } from './common.js';
+import { deflationScanWgsl, pickShiftsWgsl, STATUS_NONFINITE, STATUS_NO_CONVERGENCE, linalgBindings, perMatrixMain, prelude, scratchDecls, slot, standardize2x2Wgsl, reflectorWgsl } from './common.js';
 import { dispatchPerMatrix } from './launch.js';
 import { launchEigWorkgroup, workgroupBytes, workgroupThreads } from './eig-workgroup.js';
 
@@ -179,30 +179,12 @@ fn francis() -> bool {
   var its = 0;
   loop {
     if (hi < 0) { break; }
-    var lo = 0;
-    for (var k = hi; k > 0; k--) {
-      let sub = abs(${T('k', 'k - 1')});
-      var sc = abs(${T('k - 1', 'k - 1')}) + abs(${T('k', 'k')});
-      if (sc == 0.0) {
-        if (k >= 2) { sc += abs(${T('k - 1', 'k - 2')}); }
-        if (k + 1 <= hi) { sc += abs(${T('k + 1', 'k')}); }
-      }
-      if (sub <= max(small_num, EPS * sc)) { ${T('k', 'k - 1')} = 0.0; lo = k; break; }
-    }
+    ${deflationScanWgsl(T)}
     if (lo == hi) { hi -= 1; its = 0; continue; }
     if (lo == hi - 1) { standardize(lo); hi -= 2; its = 0; continue; }
     if (its >= max_its) { return false; }
     var sh: vec4<f32>;
-    if (its > 0 && its % 10 == 0) {
-      // exceptional shift (EISPACK/LAPACK) every 10 steps breaks cycles, from the window's top and bottom in turn
-      let top = (its / 10) % 2 == 1;
-      let s = select(abs(${T('hi', 'hi - 1')}) + abs(${T('hi - 1', 'hi - 2')}), abs(${T('lo + 1', 'lo')}) + abs(${T('lo + 2', 'lo + 1')}), top);
-      let h11 = 0.75 * s + select(${T('hi', 'hi')}, ${T('lo', 'lo')}, top);
-      sh = shifts_of(h11, -0.4375 * s, s, h11);
-    } else {
-      let p = hi - 1;
-      sh = shifts_of(${T('p', 'p')}, ${T('p', 'hi')}, ${T('hi', 'p')}, ${T('hi', 'hi')});
-    }
+    ${pickShiftsWgsl(T, 'sh')}
     francis_step(lo, hi, sh);
     its += 1;
   }
