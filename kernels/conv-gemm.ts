@@ -1,4 +1,5 @@
 import type { GpuRuntime } from '../engine/webgpu/runtime.js';
+import type { DilatedWindow2d } from './window.js';
 import { c4Of } from './conv-layout.js';
 
 /**
@@ -7,7 +8,7 @@ import { c4Of } from './conv-layout.js';
  * reduction runs over taps × input channels. Stride and dilation are read in the prepared
  * block; padding, zero insertion and cropping are already in it.
  */
-export interface GemmGeom {
+export interface GemmGeom extends DilatedWindow2d {
   n: number;
   groups: number;
   /** reduction channels and columns per group */
@@ -16,15 +17,6 @@ export interface GemmGeom {
   /** prepared block rows and columns */
   hp: number;
   wp: number;
-  /** output rows and columns */
-  ho: number;
-  wo: number;
-  kh: number;
-  kw: number;
-  sh: number;
-  sw: number;
-  dh: number;
-  dw: number;
 }
 
 /** Tile of one variant: pixels per lane and columns per workgroup. */

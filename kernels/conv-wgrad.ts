@@ -1,4 +1,5 @@
 import type { GpuRuntime } from '../engine/webgpu/runtime.js';
+import type { DilatedWindow2d } from './window.js';
 import { c4Of } from './conv-layout.js';
 
 /**
@@ -6,7 +7,7 @@ import { c4Of } from './conv-layout.js';
  * over all output pixels m (batch and space). Reads the prepared image of the forward pass and
  * the gradient as channel rows (kernels/conv-layout.ts).
  */
-export interface WgradGeom {
+export interface WgradGeom extends DilatedWindow2d {
   n: number;
   groups: number;
   /** input and output channels per group */
@@ -14,14 +15,6 @@ export interface WgradGeom {
   og: number;
   hp: number;
   wp: number;
-  ho: number;
-  wo: number;
-  kh: number;
-  kw: number;
-  sh: number;
-  sw: number;
-  dh: number;
-  dw: number;
 }
 
 export interface WgradTile {

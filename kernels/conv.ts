@@ -1,10 +1,11 @@
 import type { GpuArg, GpuRuntime } from '../engine/webgpu/runtime.js';
+import type { DilatedWindow2d } from './window.js';
 import { launchPrepareImage, launchPrepareRows, launchPrepareWeights, launchSumParts, imageVec4s, rowsVec4s, weightVec4s, type ImageLayout } from './conv-layout.js';
 import { gemmColsPadded, launchGemm, type GemmTile } from './conv-gemm.js';
 import { launchWgrad, wgradChunks, wgradOgPadded, wgradPixelsPadded, type WgradTile } from './conv-wgrad.js';
 
 /** A 2-D convolution, PyTorch's semantics: sizes per group, padding top/left (bottom/right follow from ho, wo). */
-export interface Conv2dGeom {
+export interface Conv2dGeom extends DilatedWindow2d {
   n: number;
   groups: number;
   /** input and output channels per group */
@@ -12,14 +13,6 @@ export interface Conv2dGeom {
   og: number;
   h: number;
   w: number;
-  ho: number;
-  wo: number;
-  kh: number;
-  kw: number;
-  sh: number;
-  sw: number;
-  dh: number;
-  dw: number;
   pt: number;
   pl: number;
 }

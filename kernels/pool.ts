@@ -1,16 +1,11 @@
 import type { GpuArg, GpuRuntime } from '../engine/webgpu/runtime.js';
+import type { Window2d } from './window.js';
 import { flatIndex, mainSignature, WG } from './wgsl.js';
 
 /** A pooling window over planes of h × w (every axis in front of the last two is a plane axis). */
-export interface PoolGeom {
+export interface PoolGeom extends Window2d {
   h: number;
   w: number;
-  ho: number;
-  wo: number;
-  kh: number;
-  kw: number;
-  sh: number;
-  sw: number;
   pt: number;
   pl: number;
   /** avgPool: divide by kh·kw (true) or by the window's elements inside the input */
