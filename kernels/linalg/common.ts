@@ -4,6 +4,8 @@
  * scaling, complex arithmetic, and LAPACK's 2×2 standardization (dlanv2).
  */
 
+import { nanWgsl, reportFirstWgsl } from '../status.js';
+
 /** float32 machine epsilon (2^-23), the spacing of floats in [1, 2): LAPACK's dlamch('P'). */
 export const F32_EPS = 1.1920929e-7;
 /** Smallest positive normal float32. */
@@ -35,9 +37,8 @@ export const f32 = (x: number) => Math.fround(x).toExponential(9);
 export const prelude = `
 const EPS: f32 = ${f32(F32_EPS)};
 const SAFE_MIN: f32 = ${f32(F32_SAFE_MIN)};
-// (a NaN constant is rejected by WGSL's constant evaluation, so it is read from a variable)
-var<private> nan_bits: u32 = 0x7fc00000u;
-fn nan_f32() -> f32 { return bitcast<f32>(nan_bits); }
+${nanWgsl}
+${reportFirstWgsl}
 // WGSL lets a compiler assume there are no NaN or Inf, so test the exponent bits instead.
 fn is_finite(x: f32) -> bool { return (bitcast<u32>(x) & 0x7f800000u) != 0x7f800000u; }
 // The power of 2, c, with c·m in [1, 2) (exact scaling; m > 0 finite).
@@ -74,11 +75,10 @@ fn bulge_start(h00: f32, h01: f32, h10: f32, h11: f32, h21: f32, sh: vec4<f32>) 
   let h10s = h10 / s;
   return vec3<f32>(h10s * h01 + (h00 - sh.x) * ((h00 - sh.z) / s) - sh.y * (sh.w / s), h10s * (h00 + h11 - sh.x - sh.z), h10s * h21);
 }
-// Marks matrix b as failed with a code: a flag and (as 0xffffffff − b, so that atomicMax keeps
-// the smallest index) the first failing matrix.
+// Marks matrix b as failed with a code: a flag and the first failing matrix.
 fn report(code: u32, b: u32) {
   atomicMax(&status[2u * code], 1u);
-  atomicMax(&status[2u * code + 1u], 0xffffffffu - b);
+  report_first(2u * code + 1u, b);
 }
 fn cmul(x: vec2<f32>, y: vec2<f32>) -> vec2<f32> { return vec2<f32>(x.x * y.x - x.y * y.y, x.x * y.y + x.y * y.x); }
 // x / y by Smith's algorithm (no needless overflow).
@@ -232,3 +232,27 @@ export const pickShiftsWgsl = (T: MatrixAt, target: string) => `if (its > 0 && i
       let p = hi - 1;
       ${target} = shifts_of(${T('p', 'p')}, ${T('p', 'hi')}, ${T('hi', 'p')}, ${T('hi', 'hi')});
     }`;
+
+/**
+ * WGSL of Parlett–Reinsch balancing sweeps by powers of 2 (exact) on the matrix read through T;
+ * `scaled(i)` is a statement run with f when row i is divided and column i multiplied by f.
+ */
+export const balanceSweepsWgsl = (T: MatrixAt, scaled: (i: string) => string = () => '') => `var changed = true;
+  for (var sweep = 0; sweep < 64 && changed; sweep++) {
+    changed = false;
+    for (var i = 0; i < N; i++) {
+      var cn = 0.0; var rn = 0.0;
+      for (var j = 0; j < N; j++) { if (j != i) { cn += abs(${T('j', 'i')}); rn += abs(${T('i', 'j')}); } }
+      if (cn == 0.0 || rn == 0.0) { continue; }
+      var f = 1.0; var sc = cn;
+      for (var g = 0; g < 128 && sc < rn * 0.5; g++) { f *= 2.0; sc *= 4.0; }
+      for (var g = 0; g < 128 && sc > rn * 2.0; g++) { f *= 0.5; sc *= 0.25; }
+      if ((sc + rn) / f < 0.95 * (cn + rn)) {
+        changed = true;
+        ${scaled('i')}
+        let inv = 1.0 / f;
+        for (var j = 0; j < N; j++) { ${T('i', 'j')} *= inv; }
+        for (var j = 0; j < N; j++) { ${T('j', 'i')} *= f; }
+      }
+    }
+  }`;

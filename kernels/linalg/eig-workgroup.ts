@@ -12,7 +12,7 @@
  */
 
 import type { GpuArg, GpuRuntime } from '../../engine/webgpu/runtime.js';
-import { deflationScanWgsl, pickShiftsWgsl, STATUS_NONFINITE, STATUS_NO_CONVERGENCE, linalgBindings, prelude, standardize2x2Wgsl, reflectorWgsl } from './common.js';
+import { balanceSweepsWgsl, deflationScanWgsl, pickShiftsWgsl, STATUS_NONFINITE, STATUS_NO_CONVERGENCE, linalgBindings, prelude, standardize2x2Wgsl, reflectorWgsl } from './common.js';
 
 /** Largest n of each pipeline, and its threads per workgroup. */
 const BUCKETS = [
@@ -60,24 +60,7 @@ ${reflectorWgsl}
 
 // thread 0: Parlett–Reinsch balancing (O(n²) per sweep, a few sweeps)
 fn balance() {
-  var changed = true;
-  for (var sweep = 0; sweep < 64 && changed; sweep++) {
-    changed = false;
-    for (var i = 0; i < N; i++) {
-      var cn = 0.0; var rn = 0.0;
-      for (var j = 0; j < N; j++) { if (j != i) { cn += abs(${T('j', 'i')}); rn += abs(${T('i', 'j')}); } }
-      if (cn == 0.0 || rn == 0.0) { continue; }
-      var f = 1.0; var sc = cn;
-      for (var g = 0; g < 128 && sc < rn * 0.5; g++) { f *= 2.0; sc *= 4.0; }
-      for (var g = 0; g < 128 && sc > rn * 2.0; g++) { f *= 0.5; sc *= 0.25; }
-      if ((sc + rn) / f < 0.95 * (cn + rn)) {
-        changed = true;
-        let inv = 1.0 / f;
-        for (var j = 0; j < N; j++) { ${T('i', 'j')} *= inv; }
-        for (var j = 0; j < N; j++) { ${T('j', 'i')} *= f; }
-      }
-    }
-  }
+  ${balanceSweepsWgsl(T)}
 }
 
 // thread 0: the Householder vector of column k below the subdiagonal, into hv; β (0: skip), α·max

@@ -15,7 +15,7 @@
  */
 
 import type { GpuArg, GpuRuntime } from '../../engine/webgpu/runtime.js';
-import { deflationScanWgsl, pickShiftsWgsl, STATUS_NONFINITE, STATUS_NO_CONVERGENCE, linalgBindings, perMatrixMain, prelude, scratchDecls, slot, standardize2x2Wgsl, reflectorWgsl } from './common.js';
+import { balanceSweepsWgsl, deflationScanWgsl, pickShiftsWgsl, STATUS_NONFINITE, STATUS_NO_CONVERGENCE, linalgBindings, perMatrixMain, prelude, scratchDecls, slot, standardize2x2Wgsl, reflectorWgsl } from './common.js';
 import { dispatchPerMatrix } from './launch.js';
 import { launchEigWorkgroup, workgroupBytes, workgroupThreads } from './eig-workgroup.js';
 
@@ -68,27 +68,7 @@ ${reflectorWgsl}
 // Parlett–Reinsch balancing by powers of 2 (exact); D's diagonal in DSC.
 fn balance() {
   for (var i = 0; i < N; i++) { ${DSC('i')} = 1.0; }
-  var changed = true;
-  for (var sweep = 0; sweep < 64 && changed; sweep++) {
-    changed = false;
-    for (var i = 0; i < N; i++) {
-      var cn = 0.0; var rn = 0.0;
-      for (var j = 0; j < N; j++) {
-        if (j != i) { cn += abs(${T('j', 'i')}); rn += abs(${T('i', 'j')}); }
-      }
-      if (cn == 0.0 || rn == 0.0) { continue; }
-      var f = 1.0; var sc = cn;
-      for (var g = 0; g < 128 && sc < rn * 0.5; g++) { f *= 2.0; sc *= 4.0; }
-      for (var g = 0; g < 128 && sc > rn * 2.0; g++) { f *= 0.5; sc *= 0.25; }
-      if ((sc + rn) / f < 0.95 * (cn + rn)) {
-        changed = true;
-        ${DSC('i')} *= f;
-        let inv = 1.0 / f;
-        for (var j = 0; j < N; j++) { ${T('i', 'j')} *= inv; }
-        for (var j = 0; j < N; j++) { ${T('j', 'i')} *= f; }
-      }
-    }
-  }
+  ${balanceSweepsWgsl(T, (i) => `${DSC(i)} *= f;`)}
 }
 
 // Householder reduction to upper Hessenberg form (accumulating Q in Z when kept).

@@ -62,8 +62,7 @@ ${prelude}
 const N: i32 = ${n};
 fn flag(b: i32, i: i32, j: i32) {
   let key = min(u32(b) * ${n * n}u + u32(i * N + j), 0xfffffffeu);
-  atomicMax(&status[${2 * STATUS_SINGULAR}u], 1u);
-  atomicMax(&status[${2 * STATUS_SINGULAR + 1}u], 0xffffffffu - key);
+  report(${STATUS_SINGULAR}u, key);
   out[b] = nan_f32();
 }
 ${perMatrixMain(`
