@@ -21,15 +21,20 @@ export interface PoolGeom extends Window2d {
  */
 function argmaxWgsl(g: PoolGeom): string {
   return `var best = 0.0; var at = 0u; var found = false;
-  for (var ky = 0u; ky < ${g.kh}u; ky++) {
+  ${windowWgsl(g, `let k = u32(iy) * ${g.w}u + u32(ix);
+      let v = x[xp * ${g.h * g.w}u + k];
+      if (!found || v > best || (isNan(v) && !isNan(best))) { best = v; at = k; found = true; }`)}`;
+}
+
+/** WGSL: `body` for each input element (iy, ix) of the window at (oy, ox) inside the input, rows first. */
+function windowWgsl(g: PoolGeom, body: string): string {
+  return `for (var ky = 0u; ky < ${g.kh}u; ky++) {
     let iy = i32(oy * ${g.sh}u + ky) - ${g.pt};
     if (iy < 0 || iy >= ${g.h}) { continue; }
     for (var kx = 0u; kx < ${g.kw}u; kx++) {
       let ix = i32(ox * ${g.sw}u + kx) - ${g.pl};
       if (ix < 0 || ix >= ${g.w}) { continue; }
-      let k = u32(iy) * ${g.w}u + u32(ix);
-      let v = x[xp * ${g.h * g.w}u + k];
-      if (!found || v > best || (isNan(v) && !isNan(best))) { best = v; at = k; found = true; }
+      ${body}
     }
   }`;
 }
@@ -99,15 +104,7 @@ ${pre}
 ${pre}
   let oy = k0 / ${g.wo}u; let ox = k0 % ${g.wo}u;
   var acc = 0.0; var count = 0.0;
-  for (var ky = 0u; ky < ${g.kh}u; ky++) {
-    let iy = i32(oy * ${g.sh}u + ky) - ${g.pt};
-    if (iy < 0 || iy >= ${g.h}) { continue; }
-    for (var kx = 0u; kx < ${g.kw}u; kx++) {
-      let ix = i32(ox * ${g.sw}u + kx) - ${g.pl};
-      if (ix < 0 || ix >= ${g.w}) { continue; }
-      acc += x[plane * ${g.h * g.w}u + u32(iy) * ${g.w}u + u32(ix)]; count += 1.0;
-    }
-  }
+  ${windowWgsl(g, `acc += x[plane * ${g.h * g.w}u + u32(iy) * ${g.w}u + u32(ix)]; count += 1.0;`)}
   out[i] = acc / ${g.countIncludePad ? `${g.kh * g.kw}.0` : 'count'};
 }`;
     case 'avgGrad':
