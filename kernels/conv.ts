@@ -1,7 +1,7 @@
 import type { GpuArg, GpuRuntime } from '../engine/webgpu/runtime.js';
 import type { DilatedWindow2d } from './window.js';
 import { launchPrepareImage, launchPrepareRows, launchPrepareWeights, launchSumParts, imageVec4s, rowsVec4s, weightVec4s, type ImageLayout } from './conv-layout.js';
-import { gemmColsPadded, launchGemm, type GemmTile } from './conv-gemm.js';
+import { gemmColsPadded, launchGemm, type GemmGeom, type GemmTile } from './conv-gemm.js';
 import { launchWgrad, wgradChunks, wgradOgPadded, wgradPixelsPadded, type WgradTile } from './conv-wgrad.js';
 
 /** A 2-D convolution, PyTorch's semantics: sizes per group, padding top/left (bottom/right follow from ho, wo). */
@@ -78,13 +78,22 @@ export function launchConv2d(rt: GpuRuntime, x: GpuArg, w: GpuArg, out: GpuArg, 
   const tile = gemmTile(rt, g.og);
   const img = forwardImage(g);
   const gemm = { n: g.n, groups: g.groups, cin: g.cg, cout: g.og, hp: img.hp, wp: img.wp, ho: g.ho, wo: g.wo, kh: g.kh, kw: g.kw, sh: g.sh, sw: g.sw, dh: g.dh, dw: g.dw };
-  const wl = { groups: g.groups, og: g.og, cg: g.cg, taps: g.kh * g.kw, transposed: false, colsPadded: gemmColsPadded(gemm, tile) };
+  convAsGemm(rt, x.buffer, img, w.buffer, false, out.buffer, gemm, tile, 'conv2d');
+}
+
+/**
+ * Prepares the image (layout `img`) and the weights (as they are, or flipped with their channel
+ * axes swapped) in scratch memory and runs the implicit GEMM of `gemm` over them into out.
+ */
+function convAsGemm(rt: GpuRuntime, image: GPUBuffer, img: ImageLayout, w: GPUBuffer, transposed: boolean, out: GPUBuffer, gemm: GemmGeom, tile: GemmTile, label: string): void {
+  const g = gemm;
+  const wl = { groups: g.groups, og: transposed ? g.cin : g.cout, cg: transposed ? g.cout : g.cin, taps: g.kh * g.kw, transposed, colsPadded: gemmColsPadded(gemm, tile) };
   const tmp = scratch(rt);
-  const xq = tmp.take(imageVec4s(img) * 16);
+  const iq = tmp.take(imageVec4s(img) * 16);
   const wq = tmp.take(weightVec4s(wl) * 16);
-  launchPrepareImage(rt, x.buffer, xq, img);
-  launchPrepareWeights(rt, w.buffer, wq, wl);
-  launchGemm(rt, xq, wq, out.buffer, gemm, tile, 'conv2d');
+  launchPrepareImage(rt, image, iq, img);
+  launchPrepareWeights(rt, w, wq, wl);
+  launchGemm(rt, iq, wq, out, gemm, tile, label);
   tmp.done();
 }
 
@@ -102,14 +111,7 @@ export function launchConv2dInputGrad(rt: GpuRuntime, gy: GpuArg, w: GpuArg, out
     offY: g.dh * (g.kh - 1) - g.pt, offX: g.dw * (g.kw - 1) - g.pl, upY: g.sh, upX: g.sw,
   };
   const gemm = { n: g.n, groups: g.groups, cin: g.og, cout: g.cg, hp: img.hp, wp: img.wp, ho: g.h, wo: g.w, kh: g.kh, kw: g.kw, sh: 1, sw: 1, dh: g.dh, dw: g.dw };
-  const wl = { groups: g.groups, og: g.og, cg: g.cg, taps: g.kh * g.kw, transposed: true, colsPadded: gemmColsPadded(gemm, tile) };
-  const tmp = scratch(rt);
-  const gq = tmp.take(imageVec4s(img) * 16);
-  const wq = tmp.take(weightVec4s(wl) * 16);
-  launchPrepareImage(rt, gy.buffer, gq, img);
-  launchPrepareWeights(rt, w.buffer, wq, wl);
-  launchGemm(rt, gq, wq, out.buffer, gemm, tile, 'conv2dInputGrad');
-  tmp.done();
+  convAsGemm(rt, gy.buffer, img, w.buffer, true, out.buffer, gemm, tile, 'conv2dInputGrad');
 }
 
 /** The weight gradient: x [N, C, h, w], g [N, O, ho, wo] → out [O, C/groups, kh, kw]. */
