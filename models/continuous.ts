@@ -6,6 +6,7 @@ import { checkInput, checkInt, type Model } from './model.js';
 import { checkSolver, node, type FixedMethod, type NodeModel, type NodeParams, type Solver } from './node.js';
 import { subSeed } from './random.js';
 import { countParams } from './tree.js';
+import { logSlope } from './slope.js';
 
 export interface ContinuousNetOptions {
   inputSize: number;
@@ -135,15 +136,4 @@ export async function convergence(model: ContinuousNetModel, params: ContinuousN
     errors.push(e);
   }
   return { method, steps, errors, referenceSteps: refSteps, order: -logSlope(steps, errors) };
-}
-
-/** Least-squares slope of log(e) against log(s), over the points with e > 0. */
-export function logSlope(s: number[], e: number[]): number {
-  const pts = s.map((v, i) => [Math.log(v), Math.log(e[i]!)] as const).filter(([, y]) => Number.isFinite(y));
-  if (pts.length < 2) return NaN;
-  const mx = pts.reduce((a, [x]) => a + x, 0) / pts.length;
-  const my = pts.reduce((a, [, y]) => a + y, 0) / pts.length;
-  const sxy = pts.reduce((a, [x, y]) => a + (x - mx) * (y - my), 0);
-  const sxx = pts.reduce((a, [x]) => a + (x - mx) ** 2, 0);
-  return sxy / sxx;
 }

@@ -21,6 +21,7 @@ export * from './train/index.js';
 export { node, resnetFromNode, augment, type NodeOptions, type NodeParams, type NodeModel, type NodeVariant, type FixedMethod, type Solver } from './node.js';
 export { radiusGraph, gridPoints, edgeFeatures, replicateGraph, type Graph } from './graph.js';
 export { nkn, nknInput, nknEdgeComposed, gnnBaseline, diffusionMatrix, type NknOptions, type NknParams, type NknInput, type NknModel, type GnnParams } from './nkn.js';
-export { continuousNet, convergence, logSlope, type ContinuousNetOptions, type ContinuousNetParams, type ContinuousNetModel, type ConvergenceResult } from './continuous.js';
+export { continuousNet, convergence, type ContinuousNetOptions, type ContinuousNetParams, type ContinuousNetModel, type ConvergenceResult } from './continuous.js';
 export { fitNkn, relativeL2, withoutKernel, type FitOptions } from './nkn-train.js';
 export { stiffnessPenalty, layerStiffness, layerStack, type StiffnessMeasure } from './stiffness.js';
+export { lineSlope, logSlope } from './slope.js';

@@ -1,5 +1,6 @@
 import * as fg from '../index.js';
 import type { ElmanModel, ElmanParams } from './rnn.js';
+import { lineSlope } from './slope.js';
 
 export type JacobianMode = 'jacfwd' | 'jacrev';
 export type JacobianNorm = 'spectral' | 'frobenius';
@@ -118,16 +119,6 @@ export async function elmanGradientReport(model: ElmanModel, params: ElmanParams
     norms: logs.map(Math.exp),
     perSample,
     rate,
-    fittedRate: Math.exp(slope(logs)),
+    fittedRate: Math.exp(lineSlope(logs.map((_, t) => t), logs)),
   };
-}
-
-/** Least-squares slope of y against t = 0, 1, …, over the finite points (NaN with fewer than two). */
-function slope(y: number[]): number {
-  const pts = y.map((v, t) => [t, v] as const).filter(([, v]) => Number.isFinite(v));
-  if (pts.length < 2) return NaN;
-  const mt = pts.reduce((a, [t]) => a + t, 0) / pts.length;
-  const my = pts.reduce((a, [, v]) => a + v, 0) / pts.length;
-  const stt = pts.reduce((a, [t]) => a + (t - mt) ** 2, 0);
-  return pts.reduce((a, [t, v]) => a + (t - mt) * (v - my), 0) / stt;
 }

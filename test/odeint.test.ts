@@ -24,17 +24,7 @@ const linear = () => {
   return (_t: number, y: fg.Tensor) => fg.matmul(a, y);
 };
 
-/** Least-squares slope of log(err) against log(h). */
-function slope(hs: number[], errs: number[]): number {
-  const x = hs.map(Math.log);
-  const y = errs.map(Math.log);
-  const mx = x.reduce((a, b) => a + b) / x.length;
-  const my = y.reduce((a, b) => a + b) / y.length;
-  let num = 0;
-  let den = 0;
-  x.forEach((xi, i) => ((num += (xi - mx) * (y[i]! - my)), (den += (xi - mx) ** 2)));
-  return num / den;
-}
+const slope = fg.models.logSlope; // least-squares slope of log(err) against log(h)
 
 const last = async (out: fg.Tensor) => Array.from(await out.data()).slice(-out.shape.slice(1).reduce((a, b) => a * b, 1));
 
