@@ -132,7 +132,9 @@ async function testError(c: Config, G: fg.models.data.DarcyGrid, predict: (x: fg
   for (let f = 0; f < c.test; f += per) {
     const S = Math.min(per, c.test - f);
     const t = batch(c, G, S, c.train + f);
-    total += S * (await M.relativeL2(fg.div(predict(t.x), c.scale), t.u, S));
+    const pred = fg.tidy(() => fg.div(predict(t.x), c.scale));
+    total += S * (await M.relativeL2(pred, t.u, S));
+    pred.dispose();
   }
   return total / c.test;
 }
@@ -150,10 +152,9 @@ async function meanFieldError(G: fg.models.data.DarcyGrid, c: Config): Promise<n
 /** Eigenvalues of I + τ·A for the trained layer's diffusion operator A on the first training sample. */
 async function spectrum(model: fg.models.NknModel, params: fg.models.NknParams, c: Config, G: fg.models.data.DarcyGrid, L: number): Promise<DarcyResults['spectrum']> {
   const one = batch(c, G, 1, 0);
-  const A = await M.diffusionMatrix(model.kernels(params, one.x), one.x.graph);
-  const n = Math.round(Math.sqrt(A.length));
   const tau = 1 / L;
-  const step = A.map((v, k) => tau * v + (Math.floor(k / n) === k % n ? 1 : 0));
+  const step = await M.diffusionMatrix(model.kernels(params, one.x), one.x.graph, { tau });
+  const n = Math.round(Math.sqrt(step.length));
   const { re, im } = fg.linalg.eigvals(fg.tensor(step, [n, n]));
   const r = Array.from(await re.data());
   const i = Array.from(await im.data());

@@ -172,14 +172,15 @@ export function gnnBaseline(o: NknOptions): { params: GnnParams; apply(p: GnnPar
 
 /**
  * The linear diffusion operator of a layer, h ↦ mean_j K_ij (h_j − h_i), as a dense
- * [N·d, N·d] matrix (row (i, a), column (j, c)), each row scaled by 1/|N(i)|; the layer's
- * diffusion step is I + τ·this matrix.
+ * [N·d, N·d] matrix (row (i, a), column (j, c)), each row scaled by 1/|N(i)|; with `tau`,
+ * the layer's diffusion step I + τ·(that matrix) instead.
  */
-export async function diffusionMatrix(K: fg.Tensor, graph: Graph): Promise<Float64Array> {
+export async function diffusionMatrix(K: fg.Tensor, graph: Graph, opts: { tau?: number } = {}): Promise<Float64Array> {
   const { src, dst, offsets, numNodes: N, E } = graph.index;
   const d = K.shape[1]!;
   const k = await K.data();
   const n = N * d;
+  const tau = opts.tau ?? 1;
   const M = new Float64Array(n * n);
   for (let p = 0; p < E; p++) {
     const i = dst[p]!;
@@ -187,11 +188,12 @@ export async function diffusionMatrix(K: fg.Tensor, graph: Graph): Promise<Float
     const w = 1 / (offsets[i + 1]! - offsets[i]!);
     for (let a = 0; a < d; a++) {
       for (let c = 0; c < d; c++) {
-        const v = w * k[(p * d + a) * d + c]!;
+        const v = w * tau * k[(p * d + a) * d + c]!;
         M[(i * d + a) * n + j * d + c] += v;
         M[(i * d + a) * n + i * d + c] -= v;
       }
     }
   }
+  if (opts.tau !== undefined) for (let r = 0; r < n; r++) M[r * n + r]! += 1;
   return M;
 }

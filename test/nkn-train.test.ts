@@ -65,10 +65,8 @@ describe('NKN on 1-D Darcy', () => {
 
     // stability: eigenvalues of one layer's diffusion step I + τ·A on a 33-point sample
     const one = batch(33, g33.a, g33.u, 1, 0);
-    const A = await diffusionMatrix(model.kernels(r12.params, one.x), one.x.graph);
-    const n = Math.sqrt(A.length);
-    const tau = 1 / 12;
-    const step = A.map((v, k) => tau * v + (Math.floor(k / n) === k % n ? 1 : 0));
+    const step = await diffusionMatrix(model.kernels(r12.params, one.x), one.x.graph, { tau: 1 / 12 });
+    const n = Math.sqrt(step.length);
     const { re, im } = fg.linalg.eigvals(fg.tensor(Array.from(step)).reshape([n, n]));
     const reV = await re.data();
     const imV = await im.data();

@@ -4,7 +4,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import * as fg from '../index.js';
 import type { Backend } from '../engine/backend.js';
-import { gnnBaseline, gridPoints, nkn, nknEdgeComposed, nknInput, radiusGraph, replicateGraph } from '../models/index.js';
+import { diffusionMatrix, gnnBaseline, gridPoints, nkn, nknEdgeComposed, nknInput, radiusGraph, replicateGraph } from '../models/index.js';
 import { F32_EPS, initBoth, maxAbs, maxAbsDiff, onBackend } from './helpers.js';
 
 let cpu: Backend;
@@ -124,6 +124,23 @@ describe('nknApply', () => {
       // float32: sums of ≤ 4 products of O(1) numbers
       expect(maxAbsDiff(await got[k]!.data(), ref), `jacobian ${k}`).toBeLessThanOrEqual(16 * F32_EPS * Math.max(1, maxAbs(ref)));
     }
+  });
+});
+
+describe('diffusionMatrix', () => {
+  it('is the edge op as a matrix, and with τ the step I + τ·A', async () => {
+    await onBackend(cpu, async () => {
+      const g = radiusGraph(gridPoints(4, 2), 2, 0.4); // 16 nodes, 2 to 4 neighbours each
+      const d = 3;
+      const h = fg.randn([16, d], { seed: 7 });
+      const K = fg.randn([g.index.E, d, d], { seed: 8 });
+      const [hv, edge] = [Array.from(await h.data()), await fg.nknEdge(h, K, g.index).data()];
+      const times = (M: Float64Array) => Array.from({ length: hv.length }, (_, r) => hv.reduce((a, v, c) => a + M[r * hv.length + c]! * v, 0));
+      // float64: sums of ≤ 4·3 products of O(1) numbers, against the same sums in another order
+      expect(maxAbsDiff(times(await diffusionMatrix(K, g)), edge)).toBeLessThanOrEqual(1e-12);
+      const step = times(await diffusionMatrix(K, g, { tau: 0.25 }));
+      expect(maxAbsDiff(step, hv.map((v, k) => v + 0.25 * edge[k]!))).toBeLessThanOrEqual(1e-12);
+    });
   });
 });
 
