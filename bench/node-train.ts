@@ -9,6 +9,7 @@ import type { BenchCase } from './kernels.js';
 import { odeProblem, ODE_BATCH, ODE_WIDTH } from './ode.js';
 import type { Tf } from './tfjs.js';
 import { trainingStep } from './train.js';
+import { rk4Steps } from './ode-tfjs.js';
 
 export const NODE_STEPS = 10;
 export const NODE_LR = 1e-2;
@@ -62,14 +63,7 @@ async function tfjsStep(tf: Tf) {
   type T2 = ReturnType<Tf['tensor2d']>;
   const rhs = (x: T2) => tf.tanh(tf.add(tf.matMul(x, vW), vb)) as T2;
   const forward = () => {
-    let x = x0;
-    for (let n = 0; n < NODE_STEPS; n++) {
-      const k1 = rhs(x);
-      const k2 = rhs(tf.add(x, tf.mul(k1, h / 2)));
-      const k3 = rhs(tf.add(x, tf.mul(k2, h / 2)));
-      const k4 = rhs(tf.add(x, tf.mul(k3, h)));
-      x = tf.add(x, tf.mul(tf.addN([k1, tf.mul(k2, 2), tf.mul(k3, 2), k4]), h / 6));
-    }
+    const x = rk4Steps(tf, rhs, x0, NODE_STEPS, h);
     return tf.mean(tf.square(tf.sub(x, y))) as ReturnType<Tf['scalar']>;
   };
   const step: Step = () => opt.minimize(forward, true)!;

@@ -15,15 +15,20 @@ export function tfjsRk4(tf: Tf, steps = ODE_STEPS) {
   const f = (y: tfTypes.Tensor) => tf.tanh(tf.add(tf.matMul(y as tfTypes.Tensor2D, W as tfTypes.Tensor2D), b));
   const run = () =>
     tf.tidy(() => {
-      let y: tfTypes.Tensor = y0;
-      for (let n = 0; n < steps; n++) {
-        const k1 = f(y);
-        const k2 = f(tf.add(y, tf.mul(k1, h / 2)));
-        const k3 = f(tf.add(y, tf.mul(k2, h / 2)));
-        const k4 = f(tf.add(y, tf.mul(k3, h)));
-        y = tf.add(y, tf.mul(tf.addN([k1, tf.mul(k2, 2), tf.mul(k3, 2), k4]), h / 6));
-      }
-      return y;
+      return rk4Steps(tf, f, y0, steps, h);
     });
   return { run, dispose: () => [y0, W, b].forEach((t) => t.dispose()) };
+}
+
+/** `steps` classical RK4 steps of size h for y' = f(y), written out in TensorFlow.js ops. */
+export function rk4Steps<T extends tfTypes.Tensor>(tf: Tf, f: (y: T) => T, y0: T, steps: number, h: number): T {
+  let y = y0;
+  for (let n = 0; n < steps; n++) {
+    const k1 = f(y);
+    const k2 = f(tf.add(y, tf.mul(k1, h / 2)));
+    const k3 = f(tf.add(y, tf.mul(k2, h / 2)));
+    const k4 = f(tf.add(y, tf.mul(k3, h)));
+    y = tf.add(y, tf.mul(tf.addN([k1, tf.mul(k2, 2), tf.mul(k3, 2), k4]), h / 6));
+  }
+  return y;
 }

@@ -1,7 +1,8 @@
 // odeint on WebGPU: steps per second for a batch of 256 states of width 64 with
 // f = tanh(x W + b), forward and forward + gradient (backprop and adjoint), RK4.
 import * as fg from '../index.js';
-import { median, type Measurement } from './harness.js';
+import { measureTfjs, median, type BenchContext, type Measurement } from './harness.js';
+import { tfjsRk4 } from './ode-tfjs.js';
 import type { BenchCase } from './kernels.js';
 
 export const ODE_BATCH = 256;
@@ -73,11 +74,18 @@ export const odeForward = (p: { y0: fg.Tensor; W: fg.Tensor; b: fg.Tensor }, rhs
 export const odeBenches: BenchCase[] = [
   {
     name: 'ode-rk4-forward',
-    async run() {
+    async run(ctx: BenchContext) {
       const p = odeProblem();
       const m = await timeRuns(odeForward(p));
       p.dispose();
-      return [row('odeint rk4 forward', m.wallMs, m.dispatches, ODE_STEPS * flopsPerStep, '≤ 150 ms, ≥ 2× tfjs-webgpu')];
+      const r = row('odeint rk4 forward', m.wallMs, m.dispatches, ODE_STEPS * flopsPerStep, '≤ 150 ms, ≥ 2× tfjs-webgpu');
+      if (ctx.tf) {
+        // the same solve written out in tfjs ops (its own seeded data of the same shapes)
+        const theirs = tfjsRk4(ctx.tf);
+        r.tfjsMs = await measureTfjs(ctx.tf, theirs.run);
+        theirs.dispose();
+      }
+      return [r];
     },
   },
   {
