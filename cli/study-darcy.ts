@@ -75,18 +75,15 @@ interface Config extends Setup {
 
 const now = () => performance.now();
 
-/** S copies of the n-point grid graph (n×n in 2-D) with samples first … first + S − 1 of G. */
-function batch(c: Config, G: fg.models.data.DarcyGrid, S: number, first: number) {
-  const n = c.dim === 1 ? G.n : G.n * G.n;
-  const g = M.replicateGraph(M.radiusGraph(M.gridPoints(G.n, c.dim), c.dim, c.radius), S);
-  return { x: M.nknInput(g, G.a.slice(first * n, (first + S) * n)), u: G.u.slice(first * n, (first + S) * n) };
-}
+/** The test error of `predict` on the held-out fields of G. */
+const testError = (c: Config, G: fg.models.data.DarcyGrid, predict: (x: fg.models.NknInput) => fg.Tensor) =>
+  M.darcyTestError(G, { ...c, first: c.train, count: c.test }, predict);
 
 /** Trains on the first grid through the stages and measures the test error on every grid. */
 async function runProblem(c: Config, grids: fg.models.data.DarcyGrid[], seed: number) {
   const t0 = now();
   const tag = `${c.dim}-D`;
-  const train = batch(c, grids[0]!, c.train, 0);
+  const train = M.darcyBatch(grids[0]!, c, c.train, 0);
   const target = fg.tensor(Array.from(train.u, (v) => v * c.scale));
   const model = M.nkn({ dim: c.dim, width: c.width, hidden: c.hidden, seed });
   const loss = async (p: fg.models.NknParams, L: number) => fg.tidy(() => fg.mean(fg.square(fg.sub(model.apply(p, train.x, L), target)))).item();
@@ -108,50 +105,22 @@ async function runProblem(c: Config, grids: fg.models.data.DarcyGrid[], seed: nu
   const L = c.stages.at(-1)!.L;
   const resolution: Resolution[] = [];
   for (const G of grids) {
-    const test = batch(c, G, 1, c.train);
+    const graph = M.radiusGraph(M.gridPoints(G.n, c.dim), c.dim, c.radius);
     const relL2 = await testError(c, G, (x) => model.apply(params, x, L));
-    resolution.push({ n: G.n, nodes: test.x.graph.numNodes, edgesPerNode: test.x.graph.index.E / test.x.graph.numNodes, relL2 });
+    resolution.push({ n: G.n, nodes: graph.numNodes, edgesPerNode: graph.index.E / graph.numNodes, relL2 });
     console.log(`${tag}: ${c.dim === 1 ? `${G.n} points` : `${G.n}×${G.n}`}: relative L² test error ${relL2.toFixed(4)}`);
   }
   const off = M.withoutKernel(params);
   const kernelOff = await testError(c, grids[0]!, (x) => model.apply(off, x, L));
-  const meanField = await meanFieldError(grids[0]!, c);
+  const meanField = await M.meanSolutionError(grids[0]!, c.dim, c.train, c.test);
   console.log(`${tag}: training grid, kernel switched off (K_θ ≡ 0): ${kernelOff.toFixed(4)}; mean training solution: ${meanField.toFixed(4)}`);
   const problem: Problem = { dim: c.dim, train: c.train, test: c.test, width: c.width, hidden: c.hidden, radius: c.radius, scale: c.scale, stages, resolution, kernelOff, meanField, seconds: (now() - t0) / 1000 };
   return { problem, model, params, train };
 }
 
-/**
- * Mean relative L² error over the test fields of G, in batches of at most ~2¹⁸ edges: a
- * global kernel on a fine grid has n² edges per field.
- */
-async function testError(c: Config, G: fg.models.data.DarcyGrid, predict: (x: fg.models.NknInput) => fg.Tensor): Promise<number> {
-  const edges = M.radiusGraph(M.gridPoints(G.n, c.dim), c.dim, c.radius).index.E;
-  const per = Math.max(1, Math.min(c.test, Math.floor(2 ** 18 / edges)));
-  let total = 0;
-  for (let f = 0; f < c.test; f += per) {
-    const S = Math.min(per, c.test - f);
-    const t = batch(c, G, S, c.train + f);
-    const pred = fg.tidy(() => fg.div(predict(t.x), c.scale));
-    total += S * (await M.relativeL2(pred, t.u, S));
-    pred.dispose();
-  }
-  return total / c.test;
-}
-
-/** The error of predicting every test field by the mean of the training solutions (ignores a). */
-async function meanFieldError(G: fg.models.data.DarcyGrid, c: Config): Promise<number> {
-  const n = G.u.length / (c.train + c.test);
-  const mean = new Float64Array(n);
-  for (let s = 0; s < c.train; s++) for (let i = 0; i < n; i++) mean[i] += G.u[s * n + i]! / c.train;
-  const pred = new Float64Array(c.test * n);
-  for (let s = 0; s < c.test; s++) pred.set(mean, s * n);
-  return M.relativeL2(fg.tensor(pred), G.u.slice(c.train * n), c.test);
-}
-
 /** Eigenvalues of I + τ·A for the trained layer's diffusion operator A on the first training sample. */
 async function spectrum(model: fg.models.NknModel, params: fg.models.NknParams, c: Config, G: fg.models.data.DarcyGrid, L: number): Promise<DarcyResults['spectrum']> {
-  const one = batch(c, G, 1, 0);
+  const one = M.darcyBatch(G, c, 1, 0);
   const tau = 1 / L;
   const step = await M.diffusionMatrix(model.kernels(params, one.x), one.x.graph, { tau });
   const n = Math.round(Math.sqrt(step.length));

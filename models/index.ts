@@ -23,5 +23,6 @@ export { radiusGraph, gridPoints, edgeFeatures, replicateGraph, type Graph } fro
 export { nkn, nknInput, nknEdgeComposed, gnnBaseline, diffusionMatrix, type NknOptions, type NknParams, type NknInput, type NknModel, type GnnParams } from './nkn.js';
 export { continuousNet, convergence, type ContinuousNetOptions, type ContinuousNetParams, type ContinuousNetModel, type ConvergenceResult } from './continuous.js';
 export { fitNkn, relativeL2, withoutKernel, type FitOptions } from './nkn-train.js';
+export { darcyBatch, darcyTestError, meanSolutionError, type DarcyGraph } from './nkn-darcy.js';
 export { stiffnessPenalty, layerStiffness, layerStack, type StiffnessMeasure } from './stiffness.js';
 export { lineSlope, logSlope } from './slope.js';

@@ -3,7 +3,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import * as fg from '../index.js';
 import { darcy2d, type DarcyGrid } from '../models/data/darcy.js';
-import { fitNkn, gridPoints, nkn, nknInput, radiusGraph, relativeL2, replicateGraph, withoutKernel } from '../models/index.js';
+import { darcyBatch, darcyTestError, fitNkn, gridPoints, meanSolutionError, nkn, radiusGraph, withoutKernel, type NknInput } from '../models/index.js';
 
 beforeAll(async () => {
   await fg.init({ backend: 'cpu' });
@@ -17,27 +17,14 @@ const SCALE = 20; // u is O(0.05) for f = 1 (rms 0.049 here); scaled to O(1) for
 const RADIUS = 1 / 28;
 const LAYERS = 3;
 
-function batch(G: DarcyGrid, S: number, first: number) {
-  const n = G.n * G.n;
-  const g = replicateGraph(radiusGraph(gridPoints(G.n, 2), 2, RADIUS), S);
-  return { x: nknInput(g, G.a.slice(first * n, (first + S) * n)), u: G.u.slice(first * n, (first + S) * n) };
-}
-
-/** The error of predicting every held-out field by the mean of the training solutions (ignores a). */
-async function meanFieldError(G: DarcyGrid): Promise<number> {
-  const n = G.n * G.n;
-  const mean = new Float64Array(n);
-  for (let s = 0; s < S_TRAIN; s++) for (let i = 0; i < n; i++) mean[i] += G.u[s * n + i]! / S_TRAIN;
-  const pred = new Float64Array(S_TEST * n);
-  for (let s = 0; s < S_TEST; s++) pred.set(mean, s * n);
-  return relativeL2(fg.tensor(pred), G.u.slice(S_TRAIN * n, (S_TRAIN + S_TEST) * n), S_TEST);
-}
+const GRAPH = { dim: 2, radius: RADIUS } as const;
+const testError = (G: DarcyGrid, predict: (x: NknInput) => fg.Tensor) => darcyTestError(G, { ...GRAPH, first: S_TRAIN, count: S_TEST, scale: SCALE }, predict);
 
 describe('NKN on 2-D Darcy', () => {
   it('trains on 29×29 and keeps its test error on 57×57 and 85×85', async () => {
     const grids = darcy2d({ samples: S_TRAIN + S_TEST, seed: 3 });
     expect(grids.map((G) => G.n)).toEqual([29, 57, 85]);
-    const train = batch(grids[0]!, S_TRAIN, 0);
+    const train = darcyBatch(grids[0]!, GRAPH, S_TRAIN, 0);
     const target = fg.tensor(Array.from(train.u, (v) => v * SCALE));
     const model = nkn({ dim: 2, width: 3, hidden: 8, seed: 2 });
     // 120 full-batch Adam steps on 3364 nodes and 12992 edges: about 0.2–0.4 s a step on two loaded cores
@@ -50,16 +37,15 @@ describe('NKN on 2-D Darcy', () => {
 
     const table: { grid: string; nodes: number; edgesPerNode: number; relL2: number }[] = [];
     for (const G of grids) {
-      const test = batch(G, S_TEST, S_TRAIN);
-      const pred = fg.div(model.apply(fit.params, test.x, LAYERS), SCALE);
-      table.push({ grid: `${G.n}×${G.n}`, nodes: G.n * G.n, edgesPerNode: +(test.x.graph.index.E / test.x.graph.numNodes).toFixed(1), relL2: await relativeL2(pred, test.u, S_TEST) });
+      const edges = radiusGraph(gridPoints(G.n, 2), 2, RADIUS).index.E;
+      table.push({ grid: `${G.n}×${G.n}`, nodes: G.n * G.n, edgesPerNode: +(edges / (G.n * G.n)).toFixed(1), relL2: await testError(G, (x) => model.apply(fit.params, x, LAYERS)) });
     }
     console.log(`resolution independence: trained on 29×29 (${S_TRAIN} fields), relative L² test error on ${S_TEST} held-out fields`);
     console.table(table);
     // how much of the prediction the nonlocal diffusion carries: the same network with K_θ ≡ 0
-    const test29 = batch(grids[0]!, S_TEST, S_TRAIN);
-    const local = await relativeL2(fg.div(model.apply(withoutKernel(fit.params), test29.x, LAYERS), SCALE), test29.u, S_TEST);
-    const baseline = await meanFieldError(grids[0]!);
+    const off = withoutKernel(fit.params);
+    const local = await testError(grids[0]!, (x) => model.apply(off, x, LAYERS));
+    const baseline = await meanSolutionError(grids[0]!, 2, S_TRAIN, S_TEST);
     console.log(`29×29 relative L² error with the kernel switched off (K_θ ≡ 0): ${local.toFixed(4)}; predicting the mean training solution: ${baseline.toFixed(4)}`);
 
     // The finer grids see the same fields a at more points and the same physical disk: the

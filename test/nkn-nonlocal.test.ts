@@ -6,7 +6,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import * as fg from '../index.js';
 import { darcy1d } from '../models/data/darcy.js';
-import { fitNkn, gridPoints, nkn, nknInput, radiusGraph, relativeL2, replicateGraph, withoutKernel } from '../models/index.js';
+import { darcyBatch, darcyTestError, fitNkn, meanSolutionError, nkn, withoutKernel } from '../models/index.js';
 
 beforeAll(async () => {
   await fg.init({ backend: 'webgpu' });
@@ -20,27 +20,17 @@ const L = 4;
 const STEPS = 350;
 const LR = 2e-2; // peak of a cosine schedule down to LR/30
 
-function batch(G: fg.models.data.DarcyGrid, S: number, first: number) {
-  const g = replicateGraph(radiusGraph(gridPoints(G.n, 1), 1, RADIUS), S);
-  return { x: nknInput(g, G.a.slice(first * G.n, (first + S) * G.n)), u: G.u.slice(first * G.n, (first + S) * G.n) };
-}
+const GRAPH = { dim: 1, radius: RADIUS } as const;
 
-/** Mean relative L² error over the test fields, one field a batch on fine grids (n(n − 1) edges each). */
-async function testError(G: fg.models.data.DarcyGrid, predict: (x: ReturnType<typeof batch>['x']) => fg.Tensor): Promise<number> {
-  const per = G.n <= 65 ? S_TEST : 1;
-  let total = 0;
-  for (let f = 0; f < S_TEST; f += per) {
-    const t = batch(G, per, S_TRAIN + f);
-    total += per * (await relativeL2(fg.div(predict(t.x), SCALE), t.u, per));
-  }
-  return total / S_TEST;
-}
+/** Mean relative L² error over the test fields, batched so that fine grids (n(n − 1) edges a field) fit. */
+const testError = (G: fg.models.data.DarcyGrid, predict: (x: fg.models.NknInput) => fg.Tensor) =>
+  darcyTestError(G, { ...GRAPH, first: S_TRAIN, count: S_TEST, scale: SCALE }, predict);
 
 describe('NKN with a global kernel on 1-D Darcy', () => {
   it('beats the mean solution and its own kernel-off network, across resolutions', async () => {
     const grids = darcy1d({ samples: S_TRAIN + S_TEST, seed: 11 });
     const g33 = grids[0]!;
-    const train = batch(g33, S_TRAIN, 0);
+    const train = darcyBatch(g33, GRAPH, S_TRAIN, 0);
     const target = fg.tensor(Array.from(train.u, (v) => v * SCALE));
     const model = nkn({ dim: 1, width: 4, hidden: 16, seed: 2 });
     const r = await fitNkn(model, model.params, train.x, target, {
@@ -54,10 +44,7 @@ describe('NKN with a global kernel on 1-D Darcy', () => {
     for (const G of grids) table.push({ points: G.n, relL2: await testError(G, (x) => model.apply(r.params, x, L)) });
     const off = withoutKernel(r.params);
     const kernelOff = await testError(g33, (x) => model.apply(off, x, L));
-    const n = g33.n;
-    const mean = new Float64Array(n);
-    for (let s = 0; s < S_TRAIN; s++) for (let i = 0; i < n; i++) mean[i] += g33.u[s * n + i]! / S_TRAIN;
-    const meanField = await relativeL2(fg.tensor(Array.from({ length: S_TEST * n }, (_, k) => mean[k % n]!)), g33.u.slice(S_TRAIN * n), S_TEST);
+    const meanField = await meanSolutionError(g33, 1, S_TRAIN, S_TEST);
     console.log(`training loss (MSE of ${SCALE}·u) at L = ${L}: ${trained.toExponential(3)}, the same parameters at L = ${2 * L}: ${deeper.toExponential(3)}`);
     console.log(`33 points: NKN ${table[0]!.relL2.toFixed(4)}, K_θ ≡ 0 ${kernelOff.toFixed(4)}, mean training solution ${meanField.toFixed(4)}`);
     console.log('resolution independence: trained on 33 points, relative L² test error');

@@ -4,7 +4,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import * as fg from '../index.js';
 import { darcy1d } from '../models/data/darcy.js';
-import { diffusionMatrix, fitNkn, gridPoints, nkn, nknInput, radiusGraph, relativeL2, replicateGraph } from '../models/index.js';
+import { darcyBatch, darcyTestError, diffusionMatrix, fitNkn, nkn } from '../models/index.js';
 
 beforeAll(async () => {
   await fg.init({ backend: 'cpu' });
@@ -15,16 +15,13 @@ const S_TEST = 3;
 const SCALE = 10; // u is O(0.1) for f = 1; scaled to O(1) for the loss
 const RADIUS = 3 / 32; // physical radius: 3 neighbours a side at 33 points, 24 at 257
 
-function batch(n: number, a: Float64Array, u: Float64Array, S: number, first: number) {
-  const g = replicateGraph(radiusGraph(gridPoints(n, 1), 1, RADIUS), S);
-  return { x: nknInput(g, a.slice(first * n, (first + S) * n)), u: u.slice(first * n, (first + S) * n) };
-}
+const GRAPH = { dim: 1, radius: RADIUS } as const;
 
 describe('NKN on 1-D Darcy', () => {
   it('trains shallow to deep and keeps its error across resolutions', async () => {
     const grids = darcy1d({ samples: S_TRAIN + S_TEST, seed: 11 });
     const g33 = grids[0]!;
-    const train = batch(33, g33.a, g33.u, S_TRAIN, 0);
+    const train = darcyBatch(g33, GRAPH, S_TRAIN, 0);
     const target = fg.tensor(Array.from(train.u, (v) => v * SCALE));
     const model = nkn({ dim: 1, width: 6, hidden: 12, seed: 2 });
     const loss = async (p: typeof model.params, L: number) => (await fg.mean(fg.square(fg.sub(model.apply(p, train.x, L), target))).item());
@@ -53,9 +50,8 @@ describe('NKN on 1-D Darcy', () => {
 
     const table: { points: number; relL2: number }[] = [];
     for (const G of grids) {
-      const test = batch(G.n, G.a, G.u, S_TEST, S_TRAIN);
-      const pred = fg.div(model.apply(r12.params, test.x, 12), SCALE);
-      table.push({ points: G.n, relL2: await relativeL2(pred, test.u, S_TEST) });
+      const relL2 = await darcyTestError(G, { ...GRAPH, first: S_TRAIN, count: S_TEST, scale: SCALE }, (x) => model.apply(r12.params, x, 12));
+      table.push({ points: G.n, relL2 });
     }
     console.log('resolution independence: trained on 33 points, relative L² test error');
     console.table(table);
@@ -64,7 +60,7 @@ describe('NKN on 1-D Darcy', () => {
     expect(table[0]!.relL2).toBeLessThan(0.3);
 
     // stability: eigenvalues of one layer's diffusion step I + τ·A on a 33-point sample
-    const one = batch(33, g33.a, g33.u, 1, 0);
+    const one = darcyBatch(g33, GRAPH, 1, 0);
     const step = await diffusionMatrix(model.kernels(r12.params, one.x), one.x.graph, { tau: 1 / 12 });
     const n = Math.sqrt(step.length);
     const { re, im } = fg.linalg.eigvals(fg.tensor(Array.from(step)).reshape([n, n]));
