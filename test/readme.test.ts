@@ -1,21 +1,23 @@
-// The README's code examples run as written (against this checkout, as 'flowgrad').
+// The code examples of the README and of docs/ run as written (against this checkout, as 'flowgrad').
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { build } from 'esbuild';
 import { describe, expect, it } from 'vitest';
 
-const blocks = [...readFileSync('README.md', 'utf8').matchAll(/```ts\n([\s\S]*?)```/g)]
-  .map((m) => m[1]!)
-  .filter((code) => code.includes("from 'flowgrad'"));
+const pages = ['README.md', ...readdirSync('docs').filter((f) => f.endsWith('.md')).sort().map((f) => `docs/${f}`)];
+const blocks = pages.flatMap((page) =>
+  [...readFileSync(page, 'utf8').matchAll(/```ts\n([\s\S]*?)```/g)]
+    .map((m, i) => ({ page, i, code: m[1]! }))
+    .filter(({ code }) => code.includes("from 'flowgrad'")));
 
 describe('README examples', () => {
-  it('has at least one runnable example', () => {
-    expect(blocks.length).toBeGreaterThan(0);
+  it('has a runnable example on the front page', () => {
+    expect(blocks.some((b) => b.page === 'README.md')).toBe(true);
   });
 
-  blocks.forEach((code, i) => {
-    it(`example ${i + 1} runs`, async () => {
+  blocks.forEach(({ page, i, code }) => {
+    it(`${page} example ${i + 1} runs`, async () => {
       mkdirSync(resolve('node_modules/.cache'), { recursive: true });
       const dir = mkdtempSync(resolve('node_modules/.cache/flowgrad-readme-'));
       const src = join(dir, 'example.ts');
