@@ -1,7 +1,8 @@
 // Builds the package: Node and browser bundles with esbuild, then .d.ts files with tsc.
 //   dist/node/index.js    ESM for Node 20 ('webgpu' stays an import of the installed package)
 //   dist/node/cli.js      the `flowgrad` bin (bundles the library)
-//   dist/browser/index.js ESM for browsers ('webgpu', Dawn's Node bindings, replaced by a stub)
+//   dist/browser/index.js ESM for browsers ('webgpu', Dawn's Node bindings, replaced by a stub;
+//                         node:* imports, reached only in Node (file paths in fg.io), left as they are)
 //   dist/types/           declarations (tsconfig.build.json: index.ts and what it imports)
 // Every file is replaced atomically (write, then rename) and stale files are removed afterwards,
 // so a test or server reading dist/ while a build runs (npm pack runs one) never sees it half-written.
@@ -62,7 +63,7 @@ const results = await Promise.allSettled([
   build({ ...node, entryPoints: ['index.ts'], outfile: 'dist/node/index.js' }),
   // esbuild keeps an entry point's own hashbang; add one only when cli/main.ts has none.
   build({ ...node, entryPoints: ['cli/main.ts'], outfile: 'dist/node/cli.js', banner: cliSource.startsWith('#!') ? {} : { js: '#!/usr/bin/env node' } }),
-  build({ ...common, entryPoints: ['index.ts'], outfile: 'dist/browser/index.js', platform: 'browser', target: 'es2022', plugins: [stubWebgpu] }),
+  build({ ...common, entryPoints: ['index.ts'], outfile: 'dist/browser/index.js', platform: 'browser', target: 'es2022', plugins: [stubWebgpu], external: ['node:*'] }),
   types,
 ]);
 await rm(staging, { recursive: true, force: true });
