@@ -3,11 +3,14 @@
 // the live loss plot checked in a screenshot's pixels, and the page's benchmark table.
 import { execFile, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import type { Server } from 'node:http';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import * as fg from '../index.js';
 import { startServer } from '../cli/serve.js';
 import { Browser, CHROMIUM, WEBGPU_FLAGS, colorfulPixels, decodePng } from './chromium.js';
 
@@ -25,10 +28,20 @@ afterAll(async () => {
   await new Promise((ok) => (server ? server.close(ok) : ok(undefined)));
 });
 
-interface Demo { state: string; backend: string; note: string; error?: string; bench?: (string | number)[][] }
+interface Demo {
+  state: string; backend: string; note: string; error?: string; bench?: (string | number)[][];
+  trained?: { model: string; testLoss: number; accuracy: number };
+  loaded?: { file: string; tensors?: number; testLoss?: number; accuracy?: number; error?: string };
+}
 
-/** Opens the page, waits (real time, bounded) until its run is done, and reads what it shows. */
-async function trainInPage(flags: string[], query: string) {
+// the page's moons study in tiny size: its ResNet and its test set (cli/demo/app.ts)
+const pageModel = () => fg.models.resnet({ width: 4, layers: 8, inputSize: 2, outputSize: 2, seed: 0 });
+const pageTest = () => fg.models.data.split(fg.models.data.moons({ n: 120, seed: 0, noise: 0.1 }), { seed: 0 }).test;
+
+type Page = Awaited<ReturnType<Browser['open']>>;
+
+/** Opens the page, waits (real time, bounded) until its run is done, and reads what it shows; `then` goes on with the page. */
+async function trainInPage(flags: string[], query: string, then?: (page: Page, browser: Browser) => Promise<void>) {
   const browser = await Browser.launch(flags);
   try {
     const page = await browser.open(`${url}?${query}`);
@@ -50,6 +63,7 @@ async function trainInPage(flags: string[], query: string) {
       plots: document.querySelectorAll('#plots svg').length,
       progress: document.getElementById('progress').value,
     })`);
+    await then?.(page, browser);
     return { demo, png: decodePng(Buffer.from(shot.data, 'base64')), rect, dom };
   } finally {
     await browser.close();
@@ -82,11 +96,44 @@ describe('flowgrad serve: the demo page in headless Chromium', () => {
     expect(r.dom.noteVisible).toBe(false);
   }, 200_000);
 
-  it('without a WebGPU adapter it says so on the page and trains on the CPU backend', async () => {
-    const r = await trainInPage([], 'study=moons&size=tiny&autorun=1&bench=1');
-    expectTrained(r, 'cpu');
-    expect(r.dom.noteVisible).toBe(true);
-    expect(r.dom.note).toMatch(/^No WebGPU adapter .*running on the CPU backend/);
+  it('without a WebGPU adapter it says so on the page and trains on the CPU backend; weights download, open in Node and load back', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'flowgrad-download-'));
+    let roundTrip: { trained: Demo['trained']; loaded: Demo['loaded']; inNode: { loss: number; accuracy?: number }; paths: string[] } | null = null;
+    try {
+      const r = await trainInPage([], 'study=moons&size=tiny&autorun=1&bench=1', async (page, browser) => {
+        await browser.send('Browser.setDownloadBehavior', { behavior: 'allow', downloadPath: dir });
+        await page.evaluate("document.getElementById('save').click()");
+        const file = join(dir, 'resnet.safetensors');
+        const until = Date.now() + 20_000;
+        while (!existsSync(file) && Date.now() < until) await new Promise((ok) => setTimeout(ok, 100));
+        // in Node: the same model, split and evaluation as the page's (float64 on both: the same accuracy)
+        await fg.init({ backend: 'cpu' });
+        const params = await fg.io.loadSafetensors(file);
+        const inNode = await fg.models.evaluate(pageModel(), params, pageTest());
+        // and back into the page through its file input
+        const { root } = await page.call('DOM.getDocument');
+        const { nodeId } = await page.call('DOM.querySelector', { nodeId: root.nodeId, selector: '#load' });
+        await page.call('DOM.setFileInputFiles', { nodeId, files: [file] });
+        let d: Demo | null = null;
+        for (let i = 0; i < 100 && !d?.loaded; i++) {
+          await new Promise((ok) => setTimeout(ok, 100));
+          d = await page.evaluate<Demo>('JSON.parse(JSON.stringify(window.flowgradDemo))');
+        }
+        roundTrip = { trained: d!.trained, loaded: d!.loaded, inNode, paths: fg.tree.leavesWithPaths(params).map((l) => l.path) };
+      });
+      expectTrained(r, 'cpu');
+      expect(r.dom.noteVisible).toBe(true);
+      expect(r.dom.note).toMatch(/^No WebGPU adapter .*running on the CPU backend/);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+    const rt = roundTrip!;
+    expect(rt.paths).toEqual(fg.tree.leavesWithPaths(pageModel().params).map((l) => l.path));
+    // the trained model's test loss, bit for bit: in Node from the downloaded file, and in the page from the uploaded one
+    expect(rt.inNode).toEqual({ loss: rt.trained!.testLoss, accuracy: rt.trained!.accuracy });
+    expect(rt.loaded).toEqual({ file: 'resnet.safetensors', tensors: rt.paths.length, testLoss: rt.trained!.testLoss, accuracy: rt.trained!.accuracy });
+    const untrained = pageModel();
+    expect(rt.trained!.testLoss).not.toBe((await fg.models.evaluate(untrained, untrained.params, pageTest())).loss); // training changed it
   }, 200_000);
 });
 

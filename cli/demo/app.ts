@@ -65,6 +65,7 @@ async function moons(size: Size, ui: Ui): Promise<StudyOutput> {
     rows.push([model.name, model.parameterCount, r.history.epochs.at(-1)!.trainLoss.toFixed(4), t.loss.toFixed(4), `${(100 * t.accuracy!).toFixed(1)}%`]);
     plots.push(regions(model, r.params, ds, test));
     trained.push(r.params);
+    if (i === 0) keepTrained(model, r.params, test, t);
   }
   // the L-table on the trained NODE
   const bx = fg.tensor(test.x, [test.n, 2]);
@@ -147,6 +148,7 @@ async function spectra(size: Size, ui: Ui): Promise<StudyOutput> {
   stiff.push([0, await mean(model.params)]);
   const r = await trainLive(model, { train: parts.train, val: parts.val }, epochs, { name: 'resnet', train: [], val: [] }, ui, curves, (e) => e / epochs);
   stiff.push([r.history.epochs.at(-1)!.step, await mean(r.params)]);
+  keepTrained(model, r.params, parts.test, await M.evaluate(model, r.params, parts.test));
   const after = await eig(r.params);
   const ring = (name: string, pts: [number, number][], title: string) => plot({ title, xlabel: 'Re λ', ylabel: 'Im λ', equal: true, unitCircle: true, series: [{ name, points: pts, kind: 'dots' }] });
   return {
@@ -189,6 +191,35 @@ async function darcy(size: Size, ui: Ui): Promise<StudyOutput> {
 }
 
 const STUDIES = { moons, spectra, darcy };
+
+/** The last trained classifier: its weights download as safetensors and a file of them loads back. */
+let trainedModel: { model: fg.models.Model<any>; params: unknown; test: fg.models.Dataset } | null = null;
+function keepTrained(model: fg.models.Model<any>, params: unknown, test: fg.models.Dataset, r: { loss: number; accuracy?: number }) {
+  trainedModel = { model, params, test };
+  demo.trained = { model: model.name, testLoss: r.loss, accuracy: r.accuracy! };
+  ($('save') as HTMLButtonElement).disabled = false;
+  ($('load') as HTMLInputElement).disabled = false;
+}
+
+async function saveWeights() {
+  if (!trainedModel) return;
+  const bytes = await fg.io.saveSafetensors(trainedModel.params, undefined, { metadata: { model: trainedModel.model.name } });
+  fg.io.downloadBytes(bytes, `${trainedModel.model.name.split(' ')[0]}.safetensors`);
+}
+
+/** Loads weights from a file (e.g. one downloaded here, or written by fg.io.saveSafetensors in Node) into the trained model. */
+async function loadWeights(file: File) {
+  if (!trainedModel) return;
+  try {
+    const params = await fg.io.loadSafetensors(file);
+    const r = await M.evaluate(trainedModel.model, params, trainedModel.test);
+    demo.loaded = { file: file.name, tensors: fg.tree.leaves(params).length, testLoss: r.loss, accuracy: r.accuracy! };
+    $('loaded').textContent = `loaded ${demo.loaded.tensors} tensors from ${file.name}: test accuracy ${(100 * r.accuracy!).toFixed(1)}%`;
+  } catch (e) {
+    demo.loaded = { file: file.name, error: (e as Error).message };
+    $('loaded').textContent = `cannot load ${file.name}: ${(e as Error).message}`;
+  }
+}
 
 /** The page's own benchmark: a few kernels on the current backend, timed with one read at the end. */
 async function bench(size: Size): Promise<(string | number)[][]> {
@@ -233,7 +264,18 @@ async function pickBackend(want: string | null): Promise<{ backend: fg.BackendNa
   }
 }
 
-interface DemoState { state: 'idle' | 'running' | 'done' | 'error'; backend?: fg.BackendName; note?: string; error?: string; bench?: (string | number)[][]; seconds?: number }
+interface DemoState {
+  state: 'idle' | 'running' | 'done' | 'error';
+  backend?: fg.BackendName;
+  note?: string;
+  error?: string;
+  bench?: (string | number)[][];
+  seconds?: number;
+  /** the last trained classifier's test loss and accuracy */
+  trained?: { model: string; testLoss: number; accuracy: number };
+  /** the same for weights loaded from a file */
+  loaded?: { file: string; tensors?: number; testLoss?: number; accuracy?: number; error?: string };
+}
 const demo: DemoState = { state: 'idle' };
 (window as unknown as { flowgradDemo: DemoState }).flowgradDemo = demo;
 
@@ -301,6 +343,11 @@ async function main() {
   if (q.get('size') === 'tiny' || q.get('size') === 'full') sizeSel.value = q.get('size')!;
   $('run').addEventListener('click', () => void run(select.value as keyof typeof STUDIES, sizeSel.value as Size, false));
   $('bench-run').addEventListener('click', () => void runBench(sizeSel.value as Size));
+  $('save').addEventListener('click', () => void saveWeights());
+  $('load').addEventListener('change', (e) => {
+    const f = (e.target as HTMLInputElement).files?.[0];
+    if (f) void loadWeights(f);
+  });
   setState('idle');
   if (q.get('autorun') === '1') await run(select.value as keyof typeof STUDIES, sizeSel.value as Size, q.get('bench') === '1');
 }

@@ -26,6 +26,8 @@ progress{width:420px;vertical-align:middle}
 </p>
 <p><progress id="progress" max="1" value="0"></progress> <span id="status"></span></p>
 <p id="error"></p>
+<p><button id="save" disabled>Download weights (.safetensors)</button>
+  <label>Load weights <input type="file" id="load" accept=".safetensors" disabled></label> <span id="loaded"></span></p>
 <div id="loss"></div>
 <div id="tables"></div>
 <div id="plots"></div>
