@@ -37,8 +37,11 @@ export interface TrainOptions<P> {
   earlyStopping?: { patience: number; minDelta?: number; restoreBest?: boolean };
   /** true: a bar on a terminal, plain lines otherwise (on standard error); or a sink of your own */
   progress?: boolean | ProgressSink;
-  /** called after every epoch with its record and the history so far (e.g. to save it); awaited, so a page can repaint */
-  onEpoch?: (record: EpochRecord, history: History) => unknown;
+  /**
+   * called after every epoch with its record, the history so far and the current parameters (the
+   * caller's to read, not to dispose); awaited, so it may measure the parameters or let a page repaint
+   */
+  onEpoch?: (record: EpochRecord, history: History, params: P) => unknown;
   /**
    * saves a checkpoint (safetensors: parameters, optimizer state, epoch, step, history) every
    * `every` epochs and after the last: to `path` (Node; replaced atomically) and/or to `save`
@@ -301,7 +304,7 @@ export async function train<P>(opts: TrainOptions<P>): Promise<TrainResult<P>> {
       record.stepsPerSecond = (step - stepsBefore) / record.seconds;
       history.epochs.push(record);
       progress.epoch({ epoch, epochs, batch, batches: batchesPerEpoch, step, loss: record.trainLoss, valLoss: record.valLoss, valAccuracy: record.valAccuracy, stepsPerSecond: record.stepsPerSecond });
-      await opts.onEpoch?.(record, history);
+      await opts.onEpoch?.(record, history, cur);
 
       const monitored = record.valLoss ?? record.trainLoss;
       let stop = false;
