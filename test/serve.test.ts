@@ -85,7 +85,7 @@ function expectTrained(r: Awaited<ReturnType<typeof trainInPage>>, backend: stri
   for (const row of r.dom.benchRows) {
     expect(row[1]).toBe(backend);
     expect(Number(row[2])).toBeGreaterThan(0);
-    expect(Number(row[3])).toBeGreaterThan(0);
+    expect(Number(row[3])).toBeGreaterThan(0); // three significant digits: never rounded to 0, even on a loaded machine
   }
 }
 
