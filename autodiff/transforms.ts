@@ -77,7 +77,13 @@ function gradsFor(level: TapeLevel, leaves: Tensor[], outs: Tensor[], seeds: Ten
   return cts.map((g, i) => g ?? zerosLike(leaves[i]!, [...seeds[0]!.shape.slice(0, batch), ...leaves[i]!.shape]));
 }
 
-/** [f(...args), ∇f] for a scalar f; gradients have the tree shape of args[argnums]. */
+/** The gradients' type: the argument tree at argnums (a tuple of them for an array of argnums). */
+export type GradsOf<A extends readonly unknown[], I> = I extends number ? A[I] : { -readonly [K in keyof I]: I[K] extends number ? A[I[K]] : never };
+
+/** [f(...args), ∇f] for a scalar f; gradients have the tree shape (and type) of args[argnums]. */
+export function valueAndGrad<A extends any[], R>(f: (...args: A) => R, opts?: { argnums?: 0 }): (...args: A) => [R, A[0]];
+export function valueAndGrad<A extends any[], R, const I extends number | readonly number[]>(f: (...args: A) => R, opts: { argnums: I }): (...args: A) => [R, GradsOf<A, I>];
+export function valueAndGrad(f: Fn, opts?: GradOptions, who?: string): (...args: any[]) => [any, any];
 export function valueAndGrad(f: Fn, opts?: GradOptions, who = 'valueAndGrad') {
   return (...args: any[]): [any, any] => {
     const argnums = argnumsOf(opts, args.length, who);
@@ -91,7 +97,10 @@ export function valueAndGrad(f: Fn, opts?: GradOptions, who = 'valueAndGrad') {
   };
 }
 
-/** ∇f for a scalar f, with the tree shape of args[argnums]. */
+/** ∇f for a scalar f, with the tree shape (and type) of args[argnums]. */
+export function grad<A extends any[]>(f: (...args: A) => unknown, opts?: { argnums?: 0 }): (...args: A) => A[0];
+export function grad<A extends any[], const I extends number | readonly number[]>(f: (...args: A) => unknown, opts: { argnums: I }): (...args: A) => GradsOf<A, I>;
+export function grad(f: Fn, opts?: GradOptions): (...args: any[]) => any;
 export function grad(f: Fn, opts?: GradOptions) {
   const vg = valueAndGrad(f, opts, 'grad');
   return (...args: any[]): any => {

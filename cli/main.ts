@@ -5,6 +5,7 @@ import * as fg from '../index.js';
 import { gradcheckCommand } from './gradcheck.js';
 import { benchCommand } from './bench.js';
 import { studyCommand, STUDY_HELP } from './study.js';
+import { serveCommand, SERVE_HELP } from './serve.js';
 
 const HELP = `flowgrad — a WebGPU compute engine with automatic differentiation
 
@@ -14,6 +15,7 @@ usage:
       gradient of every registered op against central differences, as a table
   flowgrad bench [--filter NAME] [--json FILE]
       kernel microbenchmarks on WebGPU: time, GFLOP/s or GB/s, per-dispatch cost
+  ${SERVE_HELP.trimEnd()}
   flowgrad help
 `;
 
@@ -21,6 +23,7 @@ async function main(): Promise<number> {
   const [cmd = 'help', ...rest] = process.argv.slice(2);
   // the study parses its own options
   if (cmd === 'study') return studyCommand(rest);
+  if (cmd === 'serve') return serveCommand(rest);
   const { values } = parseArgs({
     args: rest,
     options: { backend: { type: 'string' }, json: { type: 'string' }, filter: { type: 'string' } },

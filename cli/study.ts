@@ -121,8 +121,10 @@ interface Trained {
   name: string;
   parameterCount: number;
   losses: [number, number][];
+  /** validation loss (without the penalty) after every epoch, at its last step */
+  valLosses: [number, number][];
   final: { trainLoss: number; testLoss: number; testAccuracy: number };
-  /** stiffness max|λ| − min|λ| of each layer's W after each chunk of training */
+  /** stiffness max|λ| − min|λ| of each layer's W at the start and after every epoch */
   stiffness: { step: number; perLayer: number[] }[];
   eigenvalues: { layer: number; re: number[]; im: number[] }[];
   regions: number[];
@@ -170,8 +172,7 @@ async function runMoons(o: StudyOptions, backend: fg.BackendName): Promise<Study
   const L = 8;
   const resnet = M.resnet({ width, layers: L, inputSize: 2, outputSize: 2, seed: o.seed });
   const node = M.node({ width, inputSize: 2, outputSize: 2, basis: { kind: 'piecewiseLinear', intervals: 2 }, method: 'rk4', steps: 4, seed: o.seed });
-  const chunks = o.quick ? 2 : 4;
-  const epochsPer = o.quick ? 4 : 8;
+  const epochs = o.quick ? 8 : 32;
 
   // grid for the decision regions, over the data's range
   const xs = ds.x;
@@ -199,23 +200,20 @@ async function runMoons(o: StudyOptions, backend: fg.BackendName): Promise<Study
     let params: any = model.params;
     const before = 'layerWeights' in model ? await M.layerStiffness(layerStack(model, params)) : null;
     const losses: [number, number][] = [];
+    const valLosses: [number, number][] = [];
     const stiffness: Trained['stiffness'] = [];
-    const stiff = async (step: number) => stiffness.push({ step, perLayer: Array.from(await fg.linalg.stiffness(layerStack(model, params)).data()) });
-    await stiff(0);
-    let offset = 0;
-    let last = NaN;
-    for (let c = 0; c < chunks; c++) {
-      const r = await M.train({
-        model: model as fg.models.Model<any>, params, data: { train: tr }, epochs: epochsPer, batchSize: 32, seed: o.seed + c,
-        optimizer: (p) => fg.optim.adam(p, { lr: 0.02 }), logEvery: 5, progress: true, penalty,
-      });
-      for (const s of r.history.steps) losses.push([offset + s.step, s.loss]);
-      offset += r.history.epochs.at(-1)?.step ?? 0;
-      last = r.history.epochs.at(-1)?.trainLoss ?? NaN;
-      if (params !== model.params) M.disposeTree(params); // train leaves its starting point to us
-      params = r.params;
-      await stiff(offset);
-    }
+    const stiff = async (step: number, p: any) => stiffness.push({ step, perLayer: Array.from(await fg.linalg.stiffness(layerStack(model, p)).data()) });
+    await stiff(0, params);
+    // one run; the stiffness of every layer is measured after every epoch
+    const r = await M.train({
+      model: model as fg.models.Model<any>, params, data: { train: tr, val: parts.val }, epochs, batchSize: 32, seed: o.seed,
+      optimizer: (p) => fg.optim.adam(p, { lr: 0.02 }), logEvery: 5, progress: true, penalty,
+      onEpoch: (rec, _h, p) => stiff(rec.step, p),
+    });
+    for (const s of r.history.steps) losses.push([s.step, s.loss]);
+    for (const e of r.history.epochs) valLosses.push([e.step, e.valLoss!]);
+    const last = r.history.epochs.at(-1)?.trainLoss ?? NaN;
+    params = r.params;
     const test = await M.evaluate(model as fg.models.Model<any>, params, te);
     const ev = await fg.linalg.eigvals(layerStack(model, params));
     const re = Array.from(await ev.re.data());
@@ -232,7 +230,7 @@ async function runMoons(o: StudyOptions, backend: fg.BackendName): Promise<Study
       console.log(`${name}: mean stiffness max|λ| − min|λ| ${mean(before.eigen)} → ${mean(after.eigen)}, σ₁ − σ_d ${mean(before.singular)} → ${mean(after.singular)}; training data loss ${trainDataLoss.toFixed(4)}`);
       layerRows.push({ model: name, kappa, before, after, trainDataLoss });
     }
-    models.push({ name, parameterCount: model.parameterCount, losses, final: { trainLoss: last, testLoss: test.loss, testAccuracy: test.accuracy ?? NaN }, stiffness, eigenvalues, regions, seconds });
+    models.push({ name, parameterCount: model.parameterCount, losses, valLosses, final: { trainLoss: last, testLoss: test.loss, testAccuracy: test.accuracy ?? NaN }, stiffness, eigenvalues, regions, seconds });
     finalParams.push(params);
   }
 
@@ -284,8 +282,15 @@ function writeReport(dir: string, r: StudyResults): string[] {
   ];
   const svgs: { file: string; caption: string; svg: string }[] = [
     {
-      file: 'loss.svg', caption: 'Training loss (softmax cross-entropy; for the stiffness-penalized ResNet plus κ·Σ_n S(W_n)) of each model, read back every 5 steps.',
-      svg: plot({ title: 'Training loss', xlabel: 'step', ylabel: 'loss', logY: true, series: r.models.map((m) => ({ name: m.name.split(' ')[0]!, points: m.losses })) }),
+      file: 'loss.svg', caption: 'Training loss (solid; softmax cross-entropy, for the stiffness-penalized ResNet plus κ·Σ_n S(W_n)) of each model, read back every 5 steps, and the validation loss after every epoch (dashed, without the penalty).',
+      svg: plot({
+        title: 'Training and validation loss', xlabel: 'step', ylabel: 'loss', logY: true,
+        series: r.models.flatMap((m, i) => {
+          const color = ['#1f77b4', '#d62728', '#2ca02c'][i % 3]!;
+          const name = m.name.split(' ')[0]!;
+          return [{ name: `${name} train`, points: m.losses, color }, { name: `${name} val`, points: m.valLosses, color, dash: true }];
+        }),
+      }),
     },
     ...r.models.map((m, i) => ({
       file: `regions-${i}.svg`, caption: `Decision regions of the ${m.name} (probability of class 1) with the test points.`,
@@ -314,7 +319,7 @@ function writeReport(dir: string, r: StudyResults): string[] {
       svg: plot({ title: `Spectra of W: ${m.name.split(' ')[0]}`, xlabel: 'Re λ', ylabel: 'Im λ', equal: true, unitCircle: true, series: m.eigenvalues.map((e) => ({ name: m.eigenvalues.length <= 8 ? `layer ${e.layer}` : '', points: e.re.map((x, k) => [x, e.im[k]!] as [number, number]), kind: 'dots' as const })) }),
     })),
     {
-      file: 'stiffness.svg', caption: 'Stiffness max|λ| − min|λ| of the weights, the mean over layers, during training; resnet+stiffness is the ResNet trained with the penalty κ·Σ_n S(W_n).',
+      file: 'stiffness.svg', caption: 'Stiffness max|λ| − min|λ| of the weights, the mean over layers, at the start and after every epoch; resnet+stiffness is the ResNet trained with the penalty κ·Σ_n S(W_n).',
       svg: plot({ title: 'Stiffness over training', xlabel: 'step', ylabel: 'mean max|λ| − min|λ|', series: r.models.map((m) => ({ name: m.name.split(' ')[0]!, points: m.stiffness.map((s) => [s.step, s.perLayer.reduce((a, b) => a + b, 0) / s.perLayer.length] as [number, number]) })) }),
     },
   ];

@@ -19,7 +19,8 @@ let nextId = 1;
 /** An immutable n-dimensional array on one backend. */
 export class Tensor {
   readonly id = nextId++;
-  readonly shape: readonly number[];
+  /** frozen: a plain number[] for the type checker, but it cannot be changed */
+  readonly shape: number[];
   readonly size: number;
   readonly backend: Backend;
   /** set on concrete tensors */
@@ -30,7 +31,7 @@ export class Tensor {
 
   constructor(backend: Backend, shape: Shape, storage: Storage | null, trace: Trace | null, tracked = true) {
     this.backend = backend;
-    this.shape = Object.freeze([...shape]);
+    this.shape = Object.freeze([...shape]) as number[];
     this.size = sizeOf(shape);
     this.storage = storage;
     this.trace = trace;
@@ -60,6 +61,17 @@ export class Tensor {
     const c = this.concrete();
     c.assertAlive('data()');
     return c.backend.read(c.storage!);
+  }
+
+  /** Flat row-major values as float64 on every backend (webgpu's float32 widened exactly). */
+  async toFloat64(): Promise<Float64Array> {
+    const d = await this.data();
+    return d instanceof Float64Array ? d : Float64Array.from(d);
+  }
+
+  /** Flat row-major values as a plain number[]. */
+  async toArray(): Promise<number[]> {
+    return Array.from(await this.data());
   }
 
   /** Nested arrays of numbers (a number for a scalar). */

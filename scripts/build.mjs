@@ -1,7 +1,9 @@
 // Builds the package: Node and browser bundles with esbuild, then .d.ts files with tsc.
 //   dist/node/index.js    ESM for Node 20 ('webgpu' stays an import of the installed package)
 //   dist/node/cli.js      the `flowgrad` bin (bundles the library)
-//   dist/browser/index.js ESM for browsers ('webgpu', Dawn's Node bindings, replaced by a stub)
+//   dist/browser/index.js ESM for browsers ('webgpu', Dawn's Node bindings, replaced by a stub;
+//                         node:* imports, reached only in Node (file paths in fg.io), left as they are)
+//   dist/browser/demo.js  the demo page's script (cli/demo/app.ts) for `flowgrad serve`; it imports ./index.js
 //   dist/types/           declarations (tsconfig.build.json: index.ts and what it imports)
 // Every file is replaced atomically (write, then rename) and stale files are removed afterwards,
 // so a test or server reading dist/ while a build runs (npm pack runs one) never sees it half-written.
@@ -29,6 +31,14 @@ const stubWebgpu = {
         'export const globals = {};\n' +
         "export function create() { throw new Error(\"the 'webgpu' package is Node-only; in a browser flowgrad uses navigator.gpu\"); }\n",
     }));
+  },
+};
+
+// The demo script imports the library as the browser bundle beside it, not a second copy.
+const libraryBesideIt = {
+  name: 'library-beside-it',
+  setup(b) {
+    b.onResolve({ filter: /\/index\.js$/ }, (args) => (join(args.resolveDir, args.path) === join(root, 'index.js') ? { path: './index.js', external: true } : undefined));
   },
 };
 
@@ -62,7 +72,8 @@ const results = await Promise.allSettled([
   build({ ...node, entryPoints: ['index.ts'], outfile: 'dist/node/index.js' }),
   // esbuild keeps an entry point's own hashbang; add one only when cli/main.ts has none.
   build({ ...node, entryPoints: ['cli/main.ts'], outfile: 'dist/node/cli.js', banner: cliSource.startsWith('#!') ? {} : { js: '#!/usr/bin/env node' } }),
-  build({ ...common, entryPoints: ['index.ts'], outfile: 'dist/browser/index.js', platform: 'browser', target: 'es2022', plugins: [stubWebgpu] }),
+  build({ ...common, entryPoints: ['index.ts'], outfile: 'dist/browser/index.js', platform: 'browser', target: 'es2022', plugins: [stubWebgpu], external: ['node:*'] }),
+  build({ ...common, entryPoints: ['cli/demo/app.ts'], outfile: 'dist/browser/demo.js', platform: 'browser', target: 'es2022', plugins: [libraryBesideIt] }),
   types,
 ]);
 await rm(staging, { recursive: true, force: true });
@@ -73,7 +84,7 @@ if (failed.length) {
   console.error('flowgrad: build failed; dist/ left as it was');
   process.exit(1);
 }
-const outputs = [...results.slice(0, 3).flatMap((r) => r.value.outputFiles), ...results[3].value];
+const outputs = [...results.slice(0, 4).flatMap((r) => r.value.outputFiles), ...results[4].value];
 
 const written = new Set();
 for (const f of outputs) {

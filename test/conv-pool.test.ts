@@ -75,7 +75,7 @@ describe('pooling inside a convolutional net', () => {
   // conv → tanh → maxPool → conv → avgPool, reduced to a scalar
   const net = (x: fg.Tensor, w1: fg.Tensor, w2: fg.Tensor) =>
     fg.sum(fg.square(fg.avgPool2d(fg.conv2d(fg.maxPool2d(fg.tanh(fg.conv2d(x, w1, { padding: 1 })), { kernel: 2, stride: 2, padding: 1 }), w2, { padding: 'same' }), { kernel: 2 })));
-  const inputs = (b: Backend) => onBackend(b, () => [fg.randn([2, 2, 7, 6], { seed: 51 }), fg.randn([3, 2, 3, 3], { seed: 52 }), fg.randn([2, 3, 2, 2], { seed: 53 })]);
+  const inputs = (b: Backend) => onBackend(b, () => [fg.randn([2, 2, 7, 6], { seed: 51 }), fg.randn([3, 2, 3, 3], { seed: 52 }), fg.randn([2, 3, 2, 2], { seed: 53 })] as [fg.Tensor, fg.Tensor, fg.Tensor]);
 
   it('passes gradcheck in float64', async () => {
     const report = await fg.gradcheck(net, inputs(cpu));

@@ -1,7 +1,7 @@
-// The published package, as a user gets it: `npm pack` (which runs the build through `prepare`),
+// The published package, as a user gets it: `npm pack` (which runs the build through `prepack`),
 // install of the tarball into a fresh project, then the library, its bin and its types used from there.
 import { execFile } from 'node:child_process';
-import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -31,6 +31,7 @@ async function sh(cmd: string, args: string[], cwd: string): Promise<string> {
 let tmp = '';
 let project = '';
 let packed: { filename: string; files: { path: string; mode: number }[] };
+let installLog = '';
 
 beforeAll(async () => {
   tmp = await mkdtemp(join(tmpdir(), 'flowgrad-pack-'));
@@ -41,7 +42,8 @@ beforeAll(async () => {
   await sh('mkdir', ['-p', project], tmp);
   await writeFile(join(project, 'package.json'), JSON.stringify({ name: 'consumer', private: true, type: 'module' }));
   // --prefer-offline: webgpu (Dawn, ~130 MB unpacked) comes from npm's cache once it has been fetched.
-  await sh('npm', ['install', '--no-audit', '--no-fund', '--prefer-offline', join(tmp, packed.filename)], project);
+  const install = await run('npm', ['install', '--no-audit', '--no-fund', '--prefer-offline', join(tmp, packed.filename)], { cwd: project, env, maxBuffer: 64 << 20 });
+  installLog = `${install.stdout}\n${install.stderr}`;
 }, 240_000);
 
 afterAll(async () => {
@@ -57,6 +59,13 @@ describe('npm package', () => {
     expect(paths.filter((p) => p.endsWith('.ts') && !p.endsWith('.d.ts'))).toEqual([]);
     expect(paths.filter((p) => p.startsWith('test/'))).toEqual([]);
     expect(await readdir(join(project, 'node_modules'))).toContain('webgpu');
+  });
+
+  it('has no install-time script of its own: installing it runs and warns about nothing of flowgrad', async () => {
+    const pkg = JSON.parse(await readFile(join(project, 'node_modules/flowgrad/package.json'), 'utf8'));
+    // prepare would run on every install from a folder or git, and npm warns about it (install-scripts)
+    for (const s of ['preinstall', 'install', 'postinstall', 'prepare']) expect(pkg.scripts?.[s], s).toBeUndefined();
+    expect(installLog).not.toMatch(/flowgrad@[^\n]*\((pre|post)?(install|prepare)/);
   });
 
   it('imports from another project and computes a gradient on the cpu backend', async () => {

@@ -61,6 +61,14 @@ describe('flowgrad study', () => {
     const mean = (a: number[]) => a.reduce((s, x) => s + x, 0) / a.length;
     expect(mean(rows[1]!.after.eigen)).toBeLessThan(mean(rows[0]!.after.eigen) / 1.5);
     expect(mean(json.models[2].stiffness.at(-1).perLayer)).toBeLessThan(mean(json.models[0].stiffness.at(-1).perLayer));
+    // validation beside training, stiffness at the start and after every epoch (quick: 8 epochs),
+    // and one progress line per epoch on the console
+    for (const m of json.models) {
+      expect(m.valLosses.length).toBe(8);
+      expect(m.stiffness.map((x: { step: number }) => x.step)).toEqual([0, ...m.valLosses.map((v: [number, number]) => v[0])]);
+    }
+    expect(r.err.split('\n').filter((l) => /^epoch \d+\/8 /.test(l)).length).toBe(3 * 8);
+    expect(readFileSync(join(dir, 'loss.svg'), 'utf8')).toMatch(/resnet val/);
     // training helps: the last logged loss is below the first for both models
     for (const m of json.models) expect(m.losses.at(-1)[1]).toBeLessThan(m.losses[0][1]);
     // the adjoint approaches backprop as the solve converges (RK4: about 2⁴ per doubling of L)

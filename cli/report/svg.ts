@@ -7,6 +7,8 @@ export interface Series {
   color?: string;
   /** diameter of the dots in pixels (default 5); small dots for dense scatter plots */
   size?: number;
+  /** a dashed line (e.g. the validation curve beside a solid training curve of the same color) */
+  dash?: boolean;
 }
 
 export interface Cells {
@@ -113,9 +115,12 @@ export function plot(o: PlotOptions): string {
   }
   const X = (v: number) => m.l + ((v - x0) / (x1 - x0)) * pw;
   const Y = (v: number) => m.t + ph - ((v - y0) / (y1 - y0)) * ph;
+  // the legend goes below the plot, never over the data: rows of entries, wrapped to the width
+  const legend = layoutLegend(series.filter((s) => s.name), W - m.l - m.r);
+  const HL = H + legend.height;
   const out: string[] = [];
-  out.push(`<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" viewBox="0 0 ${W} ${H}" font-family="sans-serif" font-size="11">`);
-  out.push(`<rect width="${W}" height="${H}" fill="white"/>`);
+  out.push(`<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${HL}" viewBox="0 0 ${W} ${HL}" font-family="sans-serif" font-size="11">`);
+  out.push(`<rect width="${W}" height="${HL}" fill="white"/>`);
   out.push(`<text x="${W / 2}" y="20" text-anchor="middle" font-size="14" font-weight="bold">${esc(o.title)}</text>`);
   out.push(`<clipPath id="plot"><rect x="${m.l}" y="${m.t}" width="${pw}" height="${ph}"/></clipPath>`);
   if (o.cells) {
@@ -149,21 +154,39 @@ export function plot(o: PlotOptions): string {
   for (const s of series) {
     if (!s.pts.length) continue;
     if ((s.kind ?? 'line') === 'line') {
-      g.push(`<path d="${s.pts.map(([x, y], i) => `${i ? 'L' : 'M'}${f(X(x))} ${f(Y(y))}`).join('')}" fill="none" stroke="${s.color}" stroke-width="1.8"/>`);
+      g.push(`<path d="${s.pts.map(([x, y], i) => `${i ? 'L' : 'M'}${f(X(x))} ${f(Y(y))}`).join('')}" fill="none" stroke="${s.color}" stroke-width="1.8"${s.dash ? ' stroke-dasharray="5,3"' : ''}/>`);
     } else {
       g.push(`<path d="${s.pts.map(([x, y]) => `M${f(X(x))} ${f(Y(y))}h0.01`).join('')}" stroke="${s.color}" stroke-width="${s.size ?? 5}" stroke-linecap="round" fill="none"/>`);
     }
   }
   out.push(`<g clip-path="url(#plot)">${g.join('')}</g>`);
-  // legend, top right inside the plot
-  const named = series.filter((s) => s.name);
-  named.forEach((s, i) => {
-    const y = m.t + 14 + i * 15;
-    const x = m.l + pw - 150;
-    out.push(`<rect x="${x - 4}" y="${y - 10}" width="150" height="15" fill="white" fill-opacity="0.8"/>`);
-    out.push((s.kind ?? 'line') === 'line' ? `<path d="M${x} ${y - 3}h18" stroke="${s.color}" stroke-width="2"/>` : `<circle cx="${x + 9}" cy="${y - 3}" r="3" fill="${s.color}"/>`);
-    out.push(`<text x="${x + 24}" y="${y + 1}">${esc(s.name)}</text>`);
-  });
+  if (legend.items.length) {
+    out.push(`<g class="legend" transform="translate(${m.l} ${H})">`);
+    for (const { s, x, y } of legend.items) {
+      out.push((s.kind ?? 'line') === 'line'
+        ? `<path d="M${x} ${y - 3}h18" stroke="${s.color}" stroke-width="2"${s.dash ? ' stroke-dasharray="5,3"' : ''}/>`
+        : `<circle cx="${x + 9}" cy="${y - 3}" r="3" fill="${s.color}"/>`);
+      out.push(`<text x="${x + 24}" y="${y + 1}">${esc(s.name)}</text>`);
+    }
+    out.push('</g>');
+  }
   out.push('</svg>');
   return out.join('\n');
+}
+
+/** Legend entries in rows below the plot: a swatch and the name, wrapped at `width` (text width estimated at 6.5 px a character). */
+function layoutLegend<S extends { name: string }>(named: S[], width: number): { items: { s: S; x: number; y: number }[]; height: number } {
+  const items: { s: S; x: number; y: number }[] = [];
+  let x = 0;
+  let row = 0;
+  for (const s of named) {
+    const w = 24 + Math.ceil(6.5 * s.name.length) + 16;
+    if (x > 0 && x + w > width) {
+      x = 0;
+      row++;
+    }
+    items.push({ s, x, y: 10 + row * 16 });
+    x += w;
+  }
+  return { items, height: items.length ? 16 * (row + 1) + 4 : 0 };
 }

@@ -48,11 +48,13 @@ export class Progress {
     this.drawn = true;
   }
 
-  /** at the end of an epoch */
+  /** at the end of an epoch: its line stays (one line per epoch; on a terminal the bar redrawn in place until then) */
   epoch(s: ProgressState): void {
     if (!this.sink) return;
-    if (this.sink.isTTY) this.update(s);
-    else this.sink.write(`${formatLine(s)}\n`);
+    if (this.sink.isTTY) {
+      this.update(s);
+      this.finish();
+    } else this.sink.write(`${formatLine(s)}\n`);
   }
 
   /** a message on its own line (the bar, if any, is finished first) */

@@ -37,8 +37,18 @@ export interface TrainOptions<P> {
   earlyStopping?: { patience: number; minDelta?: number; restoreBest?: boolean };
   /** true: a bar on a terminal, plain lines otherwise (on standard error); or a sink of your own */
   progress?: boolean | ProgressSink;
-  /** called after every epoch with its record and the history so far (e.g. to save it) */
-  onEpoch?: (record: EpochRecord, history: History) => void;
+  /**
+   * called after every epoch with its record, the history so far and the current parameters (the
+   * caller's to read, not to dispose); awaited, so it may measure the parameters or let a page repaint
+   */
+  onEpoch?: (record: EpochRecord, history: History, params: P) => unknown;
+  /**
+   * saves a checkpoint (safetensors: parameters, optimizer state, epoch, step, history) every
+   * `every` epochs and after the last: to `path` (Node; replaced atomically) and/or to `save`
+   */
+  checkpoint?: { every: number; path?: string; save?: (bytes: Uint8Array, epoch: number) => void | Promise<void> };
+  /** continues from a checkpoint (a path, bytes or a Blob): same losses as a run never interrupted */
+  resume?: fg.io.SafetensorsSource;
 }
 
 export interface EpochRecord {
@@ -179,6 +189,11 @@ export async function train<P>(opts: TrainOptions<P>): Promise<TrainResult<P>> {
   const maxSteps = opts.maxSteps ?? Infinity;
   const es = opts.earlyStopping;
   if (es && !(Number.isInteger(es.patience) && es.patience >= 1)) throw new fg.ArgumentError(`train: earlyStopping.patience must be a positive integer, got ${String(es.patience)}`);
+  const ckpt = opts.checkpoint;
+  if (ckpt) {
+    if (!Number.isInteger(ckpt.every) || ckpt.every < 1) throw new fg.ArgumentError(`train: checkpoint.every must be a positive integer (epochs), got ${String(ckpt.every)}`);
+    if (ckpt.path === undefined && ckpt.save === undefined) throw new fg.ArgumentError('train: checkpoint needs a path (Node) or a save(bytes, epoch) function');
+  }
   const sink = opts.progress === true ? defaultSink() : opts.progress ? opts.progress : null;
   const progress = new Progress(sink);
 
@@ -198,12 +213,34 @@ export async function train<P>(opts: TrainOptions<P>): Promise<TrainResult<P>> {
   let best: { params: P; epoch: number; valLoss: number } | null = null;
   let sinceBest = 0;
   let step = 0;
+  let firstEpoch = 1;
+  if (opts.resume !== undefined) {
+    const r = await resumeFrom(opts.resume, { model: model.name, seed, batchSize, start, opt });
+    ({ cur, best, sinceBest, step } = r);
+    firstEpoch = r.epoch + 1;
+    history.steps = r.history.steps;
+    history.epochs = r.history.epochs;
+    if (r.history.stopReason === 'earlyStopping') history.stopReason = 'earlyStopping';
+  }
+  const saveCheckpoint = async (epoch: number) => {
+    if (!ckpt) return;
+    if (!opt.stateDict) throw new fg.ArgumentError(`train: checkpoint: the optimizer ${opt.name} has no stateDict(); use a built-in optimizer (fg.optim.*) or give yours stateDict/loadStateDict`);
+    const tree = {
+      format: CHECKPOINT_FORMAT, model: model.name, seed, batchSize, epoch, step, sinceBest,
+      params: cur as unknown,
+      optimizer: opt.stateDict(),
+      best: best ? { epoch: best.epoch, valLoss: best.valLoss, params: best.params === undefined ? null : best.params === cur ? 'current' : (best.params as unknown) } : null,
+      history: JSON.parse(JSON.stringify({ steps: history.steps, epochs: history.epochs, stopReason: history.stopReason ?? null })),
+    };
+    const bytes = await fg.io.saveSafetensors(tree, ckpt.path);
+    await ckpt.save?.(bytes, epoch);
+  };
   const release = (p: P) => {
     if (p !== cur && p !== best?.params && own(p)) disposeTree(p);
   };
   const t0 = performance.now();
   try {
-    for (let epoch = 1; epoch <= epochs && step < maxSteps; epoch++) {
+    for (let epoch = firstEpoch; epoch <= epochs && step < maxSteps && !history.stopReason; epoch++) {
       const te = performance.now();
       const stepsBefore = step;
       const read: number[] = [];
@@ -267,9 +304,10 @@ export async function train<P>(opts: TrainOptions<P>): Promise<TrainResult<P>> {
       record.stepsPerSecond = (step - stepsBefore) / record.seconds;
       history.epochs.push(record);
       progress.epoch({ epoch, epochs, batch, batches: batchesPerEpoch, step, loss: record.trainLoss, valLoss: record.valLoss, valAccuracy: record.valAccuracy, stepsPerSecond: record.stepsPerSecond });
-      opts.onEpoch?.(record, history);
+      await opts.onEpoch?.(record, history, cur);
 
       const monitored = record.valLoss ?? record.trainLoss;
+      let stop = false;
       if (!best || monitored < best.valLoss - (es?.minDelta ?? 0)) {
         const old = best?.params;
         best = { params: es && es.restoreBest !== false ? cur : (undefined as unknown as P), epoch, valLoss: monitored };
@@ -277,8 +315,10 @@ export async function train<P>(opts: TrainOptions<P>): Promise<TrainResult<P>> {
         sinceBest = 0;
       } else if (es && ++sinceBest >= es.patience) {
         history.stopReason = 'earlyStopping';
-        break;
+        stop = true;
       }
+      if (ckpt && (epoch % ckpt.every === 0 || stop || epoch === epochs || step >= maxSteps)) await saveCheckpoint(epoch);
+      if (stop) break;
     }
     history.stopReason ??= step >= maxSteps ? 'maxSteps' : 'epochs';
     if (best) history.best = { epoch: best.epoch, valLoss: best.valLoss };
@@ -301,4 +341,28 @@ export async function train<P>(opts: TrainOptions<P>): Promise<TrainResult<P>> {
     opt.dispose();
     if (fullBatch) (fullBatch.x.dispose(), fullBatch.y.dispose());
   }
+}
+
+const CHECKPOINT_FORMAT = 'flowgrad.train/1';
+
+/** The state of a run from its checkpoint, checked against this run's settings. */
+async function resumeFrom<P>(source: fg.io.SafetensorsSource, run: { model: string; seed: number; batchSize: number; start: P; opt: fg.optim.Optimizer }) {
+  const ck = await fg.io.loadSafetensors(source);
+  const bad = (why: string) => new fg.ArgumentError(`train: resume: ${why}`);
+  if (!ck || ck.format !== CHECKPOINT_FORMAT) throw bad(`not a training checkpoint (format ${JSON.stringify(ck?.format)}, expected '${CHECKPOINT_FORMAT}')`);
+  for (const key of ['model', 'seed', 'batchSize'] as const) {
+    if (ck[key] !== run[key]) throw bad(`the checkpoint was written with ${key} ${JSON.stringify(ck[key])}, this run has ${JSON.stringify(run[key])}; the same settings are needed to continue exactly`);
+  }
+  const want = leaves(run.start);
+  const got = leaves(ck.params);
+  if (want.length !== got.length || want.some((l, i) => l.path !== got[i]!.path || l.tensor.shape.join() !== got[i]!.tensor.shape.join())) {
+    throw new fg.ShapeError(`train: resume: the checkpoint's parameters (${got.map((l) => `${l.path} [${l.tensor.shape}]`).join(', ')}) do not match the model's (${want.map((l) => `${l.path} [${l.tensor.shape}]`).join(', ')})`);
+  }
+  if (!run.opt.loadStateDict) throw bad(`the optimizer ${run.opt.name} has no loadStateDict()`);
+  run.opt.loadStateDict(ck.optimizer);
+  disposeTree(ck.optimizer);
+  const cur = ck.params as P;
+  const b = ck.best as { epoch: number; valLoss: number; params: unknown } | null;
+  const best = b ? { epoch: b.epoch, valLoss: b.valLoss, params: (b.params === 'current' ? cur : b.params === null ? undefined : b.params) as P } : null;
+  return { cur, best, sinceBest: ck.sinceBest as number, step: ck.step as number, epoch: ck.epoch as number, history: ck.history as Pick<History, 'steps' | 'epochs'> & { stopReason: string | null } };
 }

@@ -1,7 +1,7 @@
 import { div, mul, sqrt, square } from '../../autodiff/ops/arith.js';
 import { mulAdd } from './fused.js';
 import type { Tensor } from '../../engine/tensor.js';
-import { checkNumber, makeOptimizer, type Optimizer, type OptimizerOptions, type UpdateRule } from './optimizer.js';
+import { checkNumber, makeOptimizer, type SavableOptimizer, type OptimizerOptions, type UpdateRule } from './optimizer.js';
 
 export interface AdamOptions extends OptimizerOptions {
   /** decay rates of the first and second moments (default 0.9, 0.999) */
@@ -37,11 +37,11 @@ function adamRule(name: 'adam' | 'adamw', opts: AdamOptions): UpdateRule {
 }
 
 /** Adam (Kingma & Ba), with bias correction; `weightDecay` adds an L2 term to the gradient. */
-export function adam(params: unknown, opts: AdamOptions): Optimizer {
+export function adam(params: unknown, opts: AdamOptions): SavableOptimizer {
   return makeOptimizer(params, opts, adamRule('adam', opts));
 }
 
 /** AdamW (Loshchilov & Hutter): Adam with weight decay decoupled from the gradient. */
-export function adamw(params: unknown, opts: AdamOptions): Optimizer {
+export function adamw(params: unknown, opts: AdamOptions): SavableOptimizer {
   return makeOptimizer(params, opts, adamRule('adamw', opts));
 }

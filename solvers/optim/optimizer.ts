@@ -1,7 +1,7 @@
-import { ArgumentError } from '../../engine/errors.js';
+import { ArgumentError, ShapeError, fmtShape } from '../../engine/errors.js';
 import { fromValues } from '../../engine/creation.js';
 import { keep, tidy } from '../../engine/scope.js';
-import type { Tensor } from '../../engine/tensor.js';
+import { shareHandle, Tensor } from '../../engine/tensor.js';
 import { clipFactor } from './clip.js';
 import { mul } from '../../autodiff/ops/arith.js';
 import { leavesOf, matchLeaves } from './tree.js';
@@ -30,8 +30,25 @@ export interface Optimizer {
   step<P>(params: P, grads: P): P;
   /** the state tensors by slot (e.g. { m: [...], v: [...] }), one per parameter, in tree order */
   state(): Record<string, Tensor[]>;
+  /** the state as a tree to save (io.saveSafetensors): the optimizer's own tensors, not copies (built-in optimizers have it; train needs it to checkpoint) */
+  stateDict?(): OptimizerState;
+  /** continues from a saved state (same kind of optimizer, same parameter tree); copies nothing, shares the tensors */
+  loadStateDict?(state: OptimizerState): void;
   /** frees the state */
   dispose(): void;
+}
+
+/** An optimizer whose state saves and loads (every built-in one). */
+export interface SavableOptimizer extends Optimizer {
+  stateDict(): OptimizerState;
+  loadStateDict(state: OptimizerState): void;
+}
+
+/** What an optimizer needs to continue exactly: its kind, steps taken, and each slot's tensors in tree order. */
+export interface OptimizerState {
+  name: string;
+  steps: number;
+  slots: Record<string, Tensor[]>;
 }
 
 /** How one parameter tensor is updated: new parameter and new state from gradient and old state. */
@@ -60,7 +77,7 @@ function checkLr(who: string, lr: unknown): LearningRate {
   return checkNumber(who, 'lr', lr, (x) => x >= 0, 'a non-negative number or a schedule (step) => number');
 }
 
-export function makeOptimizer(params: unknown, opts: OptimizerOptions, rule: UpdateRule): Optimizer {
+export function makeOptimizer(params: unknown, opts: OptimizerOptions, rule: UpdateRule): SavableOptimizer {
   const who = `optim.${rule.name}`;
   if (!opts || typeof opts !== 'object') throw new ArgumentError(`${who}: options { lr, … } are required`);
   const lr = checkLr(who, opts.lr);
@@ -127,6 +144,28 @@ export function makeOptimizer(params: unknown, opts: OptimizerOptions, rule: Upd
       return ps.rebuild(out.newP);
     },
     state: () => Object.fromEntries(rule.slots.map((name, k) => [name, state[k]!.slice()])),
+    stateDict: () => ({ name: rule.name, steps, slots: Object.fromEntries(rule.slots.map((name, k) => [name, state[k]!.slice()])) }),
+    loadStateDict(sd: OptimizerState) {
+      const w = `${who}: loadStateDict`;
+      if (disposed) throw new ArgumentError(`${w} after dispose()`);
+      if (!sd || typeof sd !== 'object' || sd.name !== rule.name) throw new ArgumentError(`${w}: the state is of optimizer ${JSON.stringify(sd?.name)}, this one is ${rule.name}`);
+      if (!Number.isInteger(sd.steps) || sd.steps < 0) throw new ArgumentError(`${w}: steps must be a non-negative integer, got ${String(sd.steps)}`);
+      const next = rule.slots.map((slot) => {
+        const ts = sd.slots?.[slot];
+        if (!Array.isArray(ts) || ts.length !== shape.shapes.length) {
+          throw new ShapeError(`${w}: slot ${slot} must hold ${shape.shapes.length} tensor(s) (one per parameter), got ${Array.isArray(ts) ? ts.length : typeof ts}`);
+        }
+        return ts.map((t, i) => {
+          if (!(t instanceof Tensor)) throw new ArgumentError(`${w}: ${slot}[${i}] is not a tensor`);
+          if (t.shape.join() !== shape.shapes[i]!.join()) throw new ShapeError(`${w}: ${slot}[${i}] (${shape.paths[i]}) has shape ${fmtShape(t.shape)}, expected ${fmtShape(shape.shapes[i]!)}`);
+          if (t.backend !== ref.tensors[i]!.backend) throw new ArgumentError(`${w}: ${slot}[${i}] is on ${t.backend.name}, its parameter on ${ref.tensors[i]!.backend.name} (load the file after fg.init of that backend)`);
+          return shareHandle(t.concrete());
+        });
+      });
+      for (const s of state.flat()) s.dispose();
+      state = next;
+      steps = sd.steps;
+    },
     dispose() {
       for (const s of state.flat()) s.dispose();
       state = rule.slots.map(() => []);

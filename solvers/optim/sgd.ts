@@ -1,6 +1,6 @@
 import { mulAdd } from './fused.js';
 import type { Tensor } from '../../engine/tensor.js';
-import { checkNumber, makeOptimizer, type Optimizer, type OptimizerOptions, type UpdateContext } from './optimizer.js';
+import { checkNumber, makeOptimizer, type SavableOptimizer, type OptimizerOptions, type UpdateContext } from './optimizer.js';
 
 export interface SgdOptions extends OptimizerOptions {
   /** L2 penalty folded into the gradient: g + weightDecay·p */
@@ -17,7 +17,7 @@ export interface MomentumOptions extends SgdOptions {
 const decayed = (p: Tensor, g: Tensor, wd: number, c: UpdateContext) => (wd ? mulAdd(p, c.scalar(wd, p), g) : g);
 
 /** Plain gradient descent: p ← p − lr·g. */
-export function sgd(params: unknown, opts: SgdOptions): Optimizer {
+export function sgd(params: unknown, opts: SgdOptions): SavableOptimizer {
   const wd = checkNumber('optim.sgd', 'weightDecay', opts?.weightDecay ?? 0, (x) => x >= 0, 'a non-negative number');
   return makeOptimizer(params, opts, {
     name: 'sgd',
@@ -30,7 +30,7 @@ export function sgd(params: unknown, opts: SgdOptions): Optimizer {
  * Heavy-ball momentum as in PyTorch: v ← μ·v + g, p ← p − lr·v; with `nesterov`,
  * p ← p − lr·(g + μ·v) (the gradient at the look-ahead point, in Sutskever's form).
  */
-export function momentum(params: unknown, opts: MomentumOptions): Optimizer {
+export function momentum(params: unknown, opts: MomentumOptions): SavableOptimizer {
   const who = 'optim.momentum';
   const wd = checkNumber(who, 'weightDecay', opts?.weightDecay ?? 0, (x) => x >= 0, 'a non-negative number');
   const mu = checkNumber(who, 'momentum', opts?.momentum ?? 0.9, (x) => x >= 0 && x < 1, 'in [0, 1)');
@@ -49,6 +49,6 @@ export function momentum(params: unknown, opts: MomentumOptions): Optimizer {
 }
 
 /** Momentum with Nesterov's look-ahead: momentum(params, { ...opts, nesterov: true }). */
-export function nesterov(params: unknown, opts: MomentumOptions): Optimizer {
+export function nesterov(params: unknown, opts: MomentumOptions): SavableOptimizer {
   return momentum(params, { ...opts, nesterov: true });
 }
