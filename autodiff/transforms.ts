@@ -1,7 +1,7 @@
 import { fromValues } from '../engine/creation.js';
 import { ArgumentError, ShapeError, fmtShape } from '../engine/errors.js';
 import { collect, disposeExcept } from '../engine/scope.js';
-import { sizeOf, type Shape } from '../engine/shape.js';
+import { sameShape, sizeOf, type Shape } from '../engine/shape.js';
 import { Tensor } from '../engine/tensor.js';
 import { backward } from './backward.js';
 import { reshape, transpose } from './ops/shape.js';
@@ -110,7 +110,9 @@ export function vjp(f: Fn, ...primals: any[]): [any, ((ct: any) => any[]) & { di
   const { level, leaves, outs, value, rebuildArgs } = record(f, primals, argnums, 'vjp');
   const fn = (ct: unknown) => {
     const seeds = flatten(ct).leaves;
-    if (seeds.length !== outs.length || seeds.some((s, i) => s.size % outs[i]!.size !== 0 || s.rank < outs[i]!.rank)) {
+    // each cotangent has its output's shape, after at most one leading batch axis (jacrev's)
+    const fits = (s: Tensor, o: Tensor) => (s.rank === o.rank || s.rank === o.rank + 1) && sameShape(s.shape.slice(s.rank - o.rank), o.shape);
+    if (seeds.length !== outs.length || seeds.some((s, i) => !(s instanceof Tensor) || !fits(s, outs[i]!))) {
       throw new ShapeError(`vjp: cotangents ${seeds.map((s) => fmtShape(s.shape)).join(', ')} do not match the outputs ${outs.map((o) => fmtShape(o.shape)).join(', ')}`);
     }
     return rebuildArgs(gradsFor(level, leaves, outs, seeds, true));

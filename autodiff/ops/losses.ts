@@ -2,7 +2,7 @@
 // the maximum keeps exp ≤ 1), so no op of their own is needed; their derivatives are those of
 // the parts. The mean squared error, the loss of every regression step, is one op of its own.
 import { fromValues } from '../../engine/creation.js';
-import { ShapeError, fmtShape } from '../../engine/errors.js';
+import { ArgumentError, ShapeError, fmtShape } from '../../engine/errors.js';
 import { normAxis, sameShape, sizeOf, type Shape } from '../../engine/shape.js';
 import { launchReduce } from '../../kernels/reduce.js';
 import { apply, defineOp, type OpDef } from '../op.js';
@@ -26,6 +26,10 @@ function shifted(x: Tensor, axis: Axes): Tensor {
 
 /** log Σ exp(x) over all elements, or one axis or several, without overflow. */
 export function logSumExp(x: Tensor, axis?: Axes, keepDims = false): Tensor {
+  const axes = axis === undefined || axis === null ? x.shape.map((_, i) => i) : typeof axis === 'number' ? [axis] : axis;
+  if (x.size === 0 && axes.some((a) => x.shape[normAxis('logSumExp', a, x.rank)] === 0)) {
+    throw new ArgumentError(`logSumExp: the reduced axis of x ${fmtShape(x.shape)} is empty (log Σ exp of nothing is −∞; as max, this throws)`);
+  }
   const m = stopGradient(max(x, axis, true));
   const s = log(sum(exp(sub(x, m)), axis, keepDims));
   return add(s, keepDims ? m : reshape(m, s.shape));
@@ -34,6 +38,7 @@ export function logSumExp(x: Tensor, axis?: Axes, keepDims = false): Tensor {
 /** log softmax(x) along an axis (default the last): x − max − log Σ exp(x − max), stable for any logits. */
 export function logSoftmax(x: Tensor, axis = -1): Tensor {
   const a = normAxis('logSoftmax', axis, x.rank);
+  if (x.size === 0) return neg(x); // nothing to normalize (also along an empty axis)
   const z = shifted(x, a);
   return sub(z, log(sum(exp(z), a, true)));
 }
@@ -41,6 +46,7 @@ export function logSoftmax(x: Tensor, axis = -1): Tensor {
 /** exp(x) / Σ exp(x) along an axis (default the last), computed from x − max (no overflow). */
 export function softmax(x: Tensor, axis = -1): Tensor {
   const a = normAxis('softmax', axis, x.rank);
+  if (x.size === 0) return neg(x);
   const e = exp(shifted(x, a));
   return div(e, sum(e, a, true));
 }
@@ -82,6 +88,7 @@ const scaledDifference = defineTernary({
 
 function mseShape([p, t]: Shape[]): Shape {
   if (!sameShape(p!, t!)) throw new ShapeError(`mseLoss: pred ${fmtShape(p!)} and target ${fmtShape(t!)} must have the same shape`);
+  if (sizeOf(p!) === 0) throw new ArgumentError(`mseLoss: pred ${fmtShape(p!)} is empty (the mean of no squared error is undefined; as mean, this throws)`);
   return [];
 }
 
@@ -128,6 +135,5 @@ const mseOp: OpDef = defineOp({
 /** Mean squared error over all elements: mean((pred − target)²); pred and target of one shape. */
 export function mseLoss(pred: Tensor, target: Tensor): Tensor {
   mseShape([pred.shape, target.shape]);
-  if (pred.size === 0) return mean(square(sub(pred, target)));
   return apply(mseOp, [pred, target], undefined);
 }
