@@ -3,11 +3,11 @@ import type { Shape } from '../../engine/shape.js';
 import type { Tensor } from '../../engine/tensor.js';
 import { ACTIVATIONS, launchMatmul, type Activation } from '../../kernels/matmul.js';
 import { apply, defineOp, type MaybeTensor, type OpDef } from '../op.js';
-import { heaviside } from './activation.js';
-import { mul, sub } from './arith.js';
+import { heaviside, relu, sigmoid, tanh } from './activation.js';
+import { add, mul, sub } from './arith.js';
 import { addMaybe, defineBinary } from './elementwise.js';
 import { cpuMatmul, matmulShapeOf, mm } from './matmul.js';
-import { reshape, unbroadcast } from './shape.js';
+import { broadcastTo, reshape, unbroadcast } from './shape.js';
 
 export type { Activation };
 
@@ -114,13 +114,41 @@ const linearOp: OpDef<LinearAttrs> = defineOp<LinearAttrs>({
   ],
 });
 
+const ACT_OPS: Record<Activation, ((z: Tensor) => Tensor) | null> = { none: null, tanh, relu, sigmoid };
+
 /**
  * σ(x·w + b) as one fused op: a dense layer's forward pass in one dispatch on WebGPU.
  * `activation`: 'none' | 'tanh' | 'relu' | 'sigmoid' (default 'none'). A 1-D x is one row.
+ * b is any tensor that broadcasts to the output without growing it: [n], a scalar, [1, n], …
+ * go through the fused epilogue (as a row [n]); others ([m, 1], [m, n]) are added after the
+ * product, then the activation runs as its own op.
  */
 export function linear(x: Tensor, w: Tensor, b: Tensor, opts: { activation?: Activation } = {}): Tensor {
   const attrs = { activation: opts.activation ?? 'none' };
-  if (x.rank !== 1) return apply(linearOp, [x, w, b], attrs);
-  const y = apply(linearOp, [reshape(x, [1, x.shape[0]!]), w, b], attrs);
-  return reshape(y, [...y.shape.slice(0, -2), y.shape[y.rank - 1]!]);
+  if (!ACTIVATIONS.includes(attrs.activation)) linearShape([[1, 1], [1, 1], [1]], attrs); // throws, naming the choices
+  const x2 = x.rank === 1 ? reshape(x, [1, x.shape[0]!]) : x;
+  const outShape = matmulShapeOf('linear', [x2.shape, w.shape], undefined, ['x', 'w']);
+  const n = outShape[outShape.length - 1]!;
+  const row = rowBias(b, outShape);
+  const y = row ? apply(linearOp, [x2, w, row], attrs) : biasAfter(x2, w, b, attrs.activation);
+  return x.rank === 1 ? reshape(y, [...y.shape.slice(0, -2), n]) : y;
+}
+
+/** b as a row [n] when all its other dimensions are 1 (the fused epilogue's bias); null otherwise. */
+function rowBias(b: Tensor, out: Shape): Tensor | null {
+  const n = out[out.length - 1]!;
+  const grows = b.rank > out.length || b.shape.some((d, i) => d !== 1 && d !== out[out.length - b.rank + i]);
+  if (grows) {
+    throw new ShapeError(`linear: b must broadcast to the output ${fmtShape(out)} of x·w (the columns of w are ${n}), got b ${fmtShape(b.shape)}`);
+  }
+  if (b.shape.slice(0, -1).some((d) => d !== 1)) return null;
+  const last = b.shape[b.rank - 1] ?? 1;
+  if (b.rank === 1 && last === n) return b;
+  return last === n ? reshape(b, [n]) : broadcastTo(reshape(b, [1]), [n]);
+}
+
+/** act(x·w + b) for a bias that varies along the rows: the add and the activation as ops of their own. */
+function biasAfter(x: Tensor, w: Tensor, b: Tensor, act: Activation): Tensor {
+  const z = add(mm(x, w, false, false), b);
+  return ACT_OPS[act]?.(z) ?? z;
 }
