@@ -3,7 +3,7 @@ import { ArgumentError, ShapeError, fmtShape } from '../engine/errors.js';
 import { collect, disposeExcept } from '../engine/scope.js';
 import { sameShape, sizeOf, type Shape } from '../engine/shape.js';
 import { Tensor } from '../engine/tensor.js';
-import { backward } from './backward.js';
+import { backward, distinct } from './backward.js';
 import { reshape, transpose } from './ops/shape.js';
 import { JvpLevel, JvpTrace, TapeLevel, popLevel, primalAt, pushLevel } from './trace.js';
 import { flatten } from './tree.js';
@@ -49,7 +49,7 @@ function record(f: Fn, args: unknown[], argnums: number[], who: string) {
     popLevel(level);
   }
   const { leaves: outs, rebuild: rebuildOut } = flatten(out);
-  const values = outs.map((o) => primalAt(o, level.depth));
+  const values = distinct(outs.map((o) => primalAt(o, level.depth)), args.flatMap((a) => flatten(a).leaves));
   disposeExcept(created, values);
   return { level, leaves, outs, value: rebuildOut(values), rebuildArgs: (grads: Tensor[]) => regroup(args, argnums, grads) };
 }
@@ -150,10 +150,13 @@ function jvpCore(f: Fn, primals: any[], tangents: any[], batch: number | null): 
     popLevel(level);
   }
   const { leaves: outs, rebuild } = flatten(out);
-  const values = outs.map((o) => primalAt(o, level.depth));
-  const tans = outs.map((o) =>
-    o.trace?.depth === level.depth ? (o.trace as JvpTrace).tangent : zerosLike(o, batch === null ? o.shape : [batch, ...o.shape]),
-  );
+  const given = [...primals, ...tangents].flatMap((a) => flatten(a).leaves);
+  const both = distinct([
+    ...outs.map((o) => primalAt(o, level.depth)),
+    ...outs.map((o) => (o.trace?.depth === level.depth ? (o.trace as JvpTrace).tangent : zerosLike(o, batch === null ? o.shape : [batch, ...o.shape]))),
+  ], given);
+  const values = both.slice(0, outs.length);
+  const tans = both.slice(outs.length);
   disposeExcept(created, [values, tans]);
   return [rebuild(values), rebuild(tans)];
 }
