@@ -3,8 +3,8 @@ import type { Shape } from '../../engine/shape.js';
 import type { Tensor } from '../../engine/tensor.js';
 import { ACTIVATIONS, launchMatmul, type Activation } from '../../kernels/matmul.js';
 import { apply, defineOp, type MaybeTensor, type OpDef } from '../op.js';
-import { heaviside, relu, sigmoid, tanh } from './activation.js';
-import { add, mul, sub } from './arith.js';
+import { heaviside, relu, sigmoid, sigmoidGrad, sigmoidGradRef, tanh, tanhGrad, tanhGradRef } from './activation.js';
+import { add, mul, neg } from './arith.js';
 import { addMaybe, defineBinary } from './elementwise.js';
 import { cpuMatmul, matmulShapeOf, mm } from './matmul.js';
 import { broadcastTo, reshape, unbroadcast } from './shape.js';
@@ -22,39 +22,40 @@ const CPU_ACT: Record<Activation, (z: number) => number> = {
   sigmoid: (z) => 1 / (1 + Math.exp(-z)),
 };
 
-/** g·(1 − y²) and g·y(1 − y): the cotangent through tanh and sigmoid from y, in one dispatch. */
+/**
+ * g·tanh′(z) and g·σ′(z): the cotangent through tanh and sigmoid in one dispatch, from the
+ * pre-activation z (1 − y² and y(1 − y) from the output y cancel where the activation saturates).
+ */
 const tanhBackward = defineBinary({
   name: 'tanhBackward',
-  wgsl: 'a * (1.0 - b * b)',
-  cpu: (g, y) => g * (1 - y * y),
-  partials: (g, y) => [sub(1, mul(y, y)), mul(-2, mul(g, y))],
+  wgsl: 'a * tanh_grad(b)',
+  cpu: (g, z) => g * tanhGradRef(z),
+  // ∂/∂z = g·tanh″(z) = −2g·tanh(z)·tanh′(z)
+  partials: (g, z) => [tanhGrad(z), mul(g, mul(mul(tanh(z), tanhGrad(z)), -2))],
 });
 const sigmoidBackward = defineBinary({
   name: 'sigmoidBackward',
-  wgsl: 'a * b * (1.0 - b)',
-  cpu: (g, y) => g * y * (1 - y),
-  partials: (g, y) => [mul(y, sub(1, y)), mul(g, sub(1, mul(2, y)))],
+  wgsl: 'a * sigmoid_grad(b)',
+  cpu: (g, z) => g * sigmoidGradRef(z),
+  // ∂/∂z = g·σ″(z) = −g·σ′(z)·tanh(z/2)
+  partials: (g, z) => [sigmoidGrad(z), neg(mul(g, mul(sigmoidGrad(z), tanh(mul(z, 0.5)))))],
 });
 
-/** g·σ'(z) with y = σ(z), as ops (so that it differentiates again). */
-function activationBackward(act: Activation, g: Tensor, y: Tensor): Tensor {
-  if (act === 'tanh') return tanhBackward(g, y);
-  if (act === 'sigmoid') return sigmoidBackward(g, y);
-  const d = activationDeriv(act, y);
-  return d ? mul(g, d) : g;
-}
-
-/** σ'(z) written with y = σ(z), as ops (so that it differentiates again); null: σ' = 1. */
-function activationDeriv(act: Activation, y: Tensor): Tensor | null {
+/**
+ * g·σ'(z) for y = σ(z), as ops (so that it differentiates again). tanh and sigmoid need z, which
+ * the fused kernel does not keep: `z()` recomputes it (one more matmul with its bias epilogue);
+ * relu's derivative is read from y (y > 0 exactly where z > 0).
+ */
+function activationBackward(act: Activation, g: Tensor, y: Tensor, z: () => Tensor): Tensor {
   switch (act) {
     case 'none':
-      return null;
+      return g;
     case 'tanh':
-      return sub(1, mul(y, y));
+      return tanhBackward(g, z());
     case 'sigmoid':
-      return mul(y, sub(1, y));
+      return sigmoidBackward(g, z());
     case 'relu':
-      return heaviside(y); // y > 0 exactly where z > 0
+      return mul(g, heaviside(y));
   }
 }
 
@@ -89,16 +90,16 @@ const linearOp: OpDef<LinearAttrs> = defineOp<LinearAttrs>({
   gpu: (rt, [x, w, b], out, { activation }) => launchMatmul(rt, x!, w!, out, { bias: b!, activation }),
   // gz = g·σ'(z); gx = gz·wᵀ, gw = xᵀ·gz (transposes read in place), gb = gz summed over rows
   // (gx is skipped where x is data: the first layer of a network)
-  vjp: ([x, w], y, g, { activation }, [xs, ws, bs], outShape, needs) => {
+  vjp: ([x, w, b], y, g, { activation }, [xs, ws, bs], outShape, needs) => {
     const batch = g.rank - outShape.length;
-    const gz = activationBackward(activation, g, y);
+    const gz = activationBackward(activation, g, y, () => apply(linearOp, [x!, w!, b!], { activation: 'none' }));
     const gx = needs?.[0] === false ? null : unbroadcast(mm(gz, w!, false, true), xs!, batch);
     const gw = needs?.[1] === false ? null : unbroadcast(mm(x!, gz, true, false), ws!, batch);
     return [gx, gw, needs?.[2] === false ? null : unbroadcast(gz, bs!, batch)];
   },
-  jvp: ([x, w], y, [dx, dw, db], { activation }) => {
+  jvp: ([x, w, b], y, [dx, dw, db], { activation }) => {
     const dz: MaybeTensor = addMaybe(addMaybe(dx && mm(dx, w!, false, false), dw && mm(x!, dw, false, false)), db);
-    return dz && activationBackward(activation, dz, y);
+    return dz && activationBackward(activation, dz, y, () => apply(linearOp, [x!, w!, b!], { activation: 'none' }));
   },
   samples: [
     { shapes: [[3, 5], [5, 4], [4]], attrs: { activation: 'tanh' } },
