@@ -149,7 +149,9 @@ const CASES: Record<string, EmptyCase[]> = {
 for (const name of ['neg', 'square', 'sqrt', 'exp', 'log', 'tanh', 'sigmoid', 'tanhGrad', 'sigmoidGrad', 'heaviside', 'relu', 'sign', 'abs', 'sin', 'cos', 'softplus', 'geluGrad', 'gelu', 'siluGrad', 'silu']) {
   CASES[name] = unary;
 }
-for (const name of ['add', 'sub', 'mul', 'div', 'pow', 'maximum', 'minimum', 'greaterSplit', 'tanhBackward', 'sigmoidBackward']) CASES[name] = binary;
+for (const name of ['add', 'sub', 'mul', 'div', 'pow', 'maximum', 'minimum', 'greaterSplit', 'tanhBackward', 'sigmoidBackward', 'equal', 'notEqual', 'greater', 'greaterEqual', 'less', 'lessEqual']) {
+  CASES[name] = binary;
+}
 
 const ops = registeredOps();
 

@@ -52,16 +52,21 @@ export function softmax(x: Tensor, axis = -1): Tensor {
 }
 
 /**
- * Softmax cross-entropy of logits [..., C] against integer class labels [...] (stored as
- * floats; no derivative), averaged over all labels: −mean log softmax(logits)[label].
+ * Softmax cross-entropy of logits [..., C], averaged over all examples, against either of the
+ * two usual targets, told apart by their shape:
+ * - integer class labels [...] (the logits' shape without its class axis; stored as floats, no
+ *   derivative): −mean log softmax(logits)[label];
+ * - class probabilities [..., C] (the logits' shape: one-hot rows as `models.data.batches`
+ *   gives, or soft labels): −mean Σ_c p_c log softmax(logits)_c, differentiable in p too.
  */
 export function crossEntropy(logits: Tensor, labels: Tensor | readonly number[]): Tensor {
   const ls = logits instanceof Tensor ? logits : null;
   if (!ls || ls.rank < 1) throw new ShapeError(`crossEntropy: logits must be a tensor [..., classes], got ${ls ? fmtShape(ls.shape) : typeof logits}`);
+  if (labels instanceof Tensor && sameShape(labels.shape, ls.shape)) return neg(mean(sum(mul(logSoftmax(ls, -1), labels), -1)));
   const classes = ls.shape[ls.rank - 1]!;
   const hot = oneHot(labels instanceof Tensor ? labels : fromValues(Float64Array.from(labels), [labels.length], ls.backend), classes, -1);
   if (!sameShape(hot.shape, ls.shape)) {
-    throw new ShapeError(`crossEntropy: labels ${fmtShape(hot.shape.slice(0, -1))} must have the shape of logits ${fmtShape(ls.shape)} without its last (class) axis`);
+    throw new ShapeError(`crossEntropy: labels ${fmtShape(hot.shape.slice(0, -1))} must have the shape of logits ${fmtShape(ls.shape)} without its last (class) axis (class indices), or the logits' shape (class probabilities)`);
   }
   return neg(mean(sum(mul(logSoftmax(ls, -1), hot), -1)));
 }
