@@ -146,7 +146,7 @@ const CASES: Record<string, EmptyCase[]> = {
   svdvals: [{ shapes: [[0, 4, 3]], out: [0, 3] }],
   svd: [{ shapes: [[0, 4, 3]], out: [0, 8, 3] }],
 };
-for (const name of ['neg', 'square', 'sqrt', 'exp', 'log', 'tanh', 'sigmoid', 'tanhGrad', 'sigmoidGrad', 'heaviside', 'relu', 'sign', 'abs', 'sin', 'cos', 'softplus', 'geluGrad', 'gelu', 'siluGrad', 'silu']) {
+for (const name of ['neg', 'square', 'sqrt', 'exp', 'log', 'tanh', 'sigmoid', 'tanhGrad', 'sigmoidGrad', 'heaviside', 'relu', 'sign', 'abs', 'sin', 'cos', 'log1p', 'softplus', 'geluGrad', 'gelu', 'siluGrad', 'silu']) {
   CASES[name] = unary;
 }
 for (const name of ['add', 'sub', 'mul', 'div', 'pow', 'maximum', 'minimum', 'greaterSplit', 'tanhBackward', 'sigmoidBackward', 'equal', 'notEqual', 'greater', 'greaterEqual', 'less', 'lessEqual']) {

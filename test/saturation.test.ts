@@ -125,3 +125,49 @@ describe('activations in saturation on WebGPU, elementwise', () => {
     expect(Math.abs((await t.item()) - tWant) / Math.abs(tWant)).toBeLessThanOrEqual(REL);
   });
 });
+
+describe('logSoftmax and logSumExp at a confident class on WebGPU, elementwise', () => {
+  // rows with gaps of 8 … 20 below the maximum (the last with a tie at the top)
+  const rows = [
+    [3, 3 - 8, 3 - 12, 3 - 15, 3 - 20],
+    [-20, 0, -9.5, -17.5, -12],
+    [1, 1, -20, -15, -8],
+  ];
+  const dirs = [[0.5, -1, 2, 1, -0.25], [1, 0.25, -2, 0.5, 3], [-1, 2, 0.7, 1, 0.75]]; // (no entry of the JVP near 0: its relative error would measure that cancellation)
+  // float64 closed forms with k the first maximum and R = Σ_{j≠k} e^{x_j − x_k}:
+  // logSoftmax_i = (x_i − x_k) − log1p(R), p_i = e^{x_i − x_k}/(1 + R), 1 − p_k = R/(1 + R)
+  const ref = rows.map((r) => {
+    const k = r.indexOf(Math.max(...r));
+    const e = r.map((v) => Math.exp(v - r[k]!));
+    const R = e.reduce((a, v, j) => (j === k ? a : a + v), 0);
+    return { k, R, e, ls: r.map((v) => v - r[k]! - Math.log1p(R)), p: e.map((v) => v / (1 + R)) };
+  });
+
+  it('forward, the VJP of the log-probability at the maximum, and the JVP', async () => {
+    const { y, g, t, lse } = onBackend(gpu, () => {
+      const x = fg.tensor(rows);
+      // cotangent one-hot at each row's first maximum: the cross-entropy of the confident class
+      const hot = fg.tensor(ref.map(({ k }) => [0, 1, 2, 3, 4].map((c) => (c === k ? 1 : 0))));
+      const g = fg.grad((z: fg.Tensor) => fg.sum(fg.mul(fg.logSoftmax(z), hot)))(x);
+      const [, t] = fg.jvp((z: fg.Tensor) => fg.logSoftmax(z), [x], [fg.tensor(dirs)]);
+      return { y: fg.logSoftmax(x), g, t: t as fg.Tensor, lse: fg.logSumExp(x, 1) };
+    });
+    const [yv, gv, tv, lv] = [await y.data(), await g.data(), await t.data(), await lse.data()];
+    ref.forEach(({ k, R, ls, p }, r) => {
+      const d = dirs[r]!;
+      const pd = p.reduce((a, pj, j) => (j === k ? a : a + pj * (d[j]! - d[k]!)), 0);
+      for (let i = 0; i < 5; i++) {
+        const at = `row ${r}, entry ${i}`;
+        const rel = (got: number, want: number) => Math.abs(got - want) / Math.abs(want);
+        expect(rel(yv[r * 5 + i]!, ls[i]!), `logSoftmax ${at}`).toBeLessThanOrEqual(REL);
+        // d/dx_i of logSoftmax_k: 1 − p_k at k, −p_i elsewhere
+        expect(rel(gv[r * 5 + i]!, i === k ? R / (1 + R) : -p[i]!), `VJP ${at}`).toBeLessThanOrEqual(REL);
+        // JVP: (d_i − d_k) − Σ_{j≠k} p_j (d_j − d_k)
+        expect(rel(tv[r * 5 + i]!, (i === k ? 0 : d[i]! - d[k]!) - pd), `JVP ${at}`).toBeLessThanOrEqual(REL);
+      }
+      expect(rel2(lv[r]!, rows[r]![k]! + Math.log1p(R)), `logSumExp row ${r}`).toBeLessThanOrEqual(REL);
+    });
+  });
+});
+
+const rel2 = (got: number, want: number) => Math.abs(got - want) / Math.abs(want);

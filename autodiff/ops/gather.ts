@@ -103,7 +103,7 @@ interface ScatterAttrs {
   negative?: boolean;
 }
 
-const scatterWhat = (size: number, negative = true) => (negative ? `an axis of length ${size}` : `${size} segments`);
+const scatterWhat = (size: number) => `an axis of length ${size}`;
 
 const scatterAddOp: OpDef<ScatterAttrs> = defineOp<ScatterAttrs>({
   name: 'scatterAdd',
@@ -118,7 +118,7 @@ const scatterAddOp: OpDef<ScatterAttrs> = defineOp<ScatterAttrs>({
     return [...u!.slice(0, axis), size, ...u!.slice(axis + idx!.length)];
   },
   cpu: ([u, idx], [us, is], { axis, size, negative = true }, outShape) => {
-    const ks = checkedIndices('scatterAdd', idx!, size, scatterWhat(size, negative), negative);
+    const ks = checkedIndices('scatterAdd', idx!, size, scatterWhat(size), negative);
     const outer = sizeOf(us!.slice(0, axis));
     const inner = sizeOf(us!.slice(axis + is!.length));
     const out = new Float64Array(sizeOf(outShape));
@@ -130,7 +130,7 @@ const scatterAddOp: OpDef<ScatterAttrs> = defineOp<ScatterAttrs>({
     return out;
   },
   gpu: (rt, [u, idx], out, { axis, size, negative = true }) =>
-    launchScatterAdd(rt, u!, idx!, out, size, sizeOf(out.shape.slice(axis + 1)), badIndex('scatterAdd', size, scatterWhat(size, negative), negative), negative),
+    launchScatterAdd(rt, u!, idx!, out, size, sizeOf(out.shape.slice(axis + 1)), badIndex('scatterAdd', size, scatterWhat(size), negative), negative),
   vjp: ([, idx], _y, g, { axis }, _s, outShape) => [apply(gatherOp, [g, idx!], { axis: axis + g.rank - outShape.length }), null],
   jvp: ([u, idx], _y, [du], { axis, size, negative }) => du && apply(scatterAddOp, [du, idx!], { axis: axis + du.rank - u!.rank, size, negative }),
   samples: [

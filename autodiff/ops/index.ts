@@ -6,7 +6,7 @@ export { sum, mean, type Axes } from './reduce.js';
 export { matmul, type MatmulOptions } from './matmul.js';
 export { linear, type Activation } from './linear.js';
 export * from './special.js';
-export { sign, abs, sin, cos, softplus, gelu, silu } from './unary-more.js';
+export { sign, abs, sin, cos, log1p, softplus, gelu, silu } from './unary-more.js';
 export { where } from './select.js';
 export { powScalar, leakyRelu, elu, clip } from './unary-attrs.js';
 export { pow, maximum, minimum } from './binary-more.js';

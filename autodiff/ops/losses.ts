@@ -8,11 +8,13 @@ import { launchReduce } from '../../kernels/reduce.js';
 import { apply, defineOp, type OpDef } from '../op.js';
 import { addMaybe, defineTernary } from './elementwise.js';
 import { Tensor } from '../../engine/tensor.js';
-import { add, div, exp, log, mul, neg, square, sub } from './arith.js';
+import { add, div, exp, mul, neg, sub } from './arith.js';
+import { log1p } from './unary-more.js';
+import { where } from './select.js';
 import { oneHot } from './gather.js';
-import { mean, sum, type Axes } from './reduce.js';
+import { mean, overAxes, reducedShape, sum, type Axes } from './reduce.js';
 import { reshape } from './shape.js';
-import { max } from './reduce-more.js';
+import { firstMask, max } from './reduce-more.js';
 import { stopGradient } from './special.js';
 
 /**
@@ -24,23 +26,42 @@ function shifted(x: Tensor, axis: Axes): Tensor {
   return sub(x, stopGradient(max(x, axis, true)));
 }
 
-/** log Σ exp(x) over all elements, or one axis or several, without overflow. */
+/**
+ * The parts of a stable log Σ exp along one axis (or all: null), kept as a dimension: m, the
+ * value at the first maximum (x itself there, with x's derivative), z = x − m, and
+ * l = log Σ exp(z) as log1p of the sum over every entry but that first maximum (whose term is
+ * 1). In float32, log(1 + r) is 0 for r below ε, and 1 − p computed as a difference is 0 at a
+ * confident class: logSoftmax there (≈ −r) and its derivatives came out 0. Written with
+ * differences from x at the maximum, nothing cancels: the derivative at the maximum is r/(1 + r).
+ */
+function logSumExpParts(x: Tensor, axis: number | null): { m: Tensor; z: Tensor; l: Tensor } {
+  const first = firstMask('max', x, axis);
+  const m = sum(where(first, x, 0), axis, true);
+  // 0 at the maximum itself, so that no cotangent of it is summed with the small ones through m
+  const z = where(first, 0, sub(x, m));
+  const rest = where(first, 0, exp(z));
+  return { m, z, l: log1p(sum(rest, axis, true)) };
+}
+
+/** log Σ exp(x) over all elements, or one axis or several, without overflow (and with log1p: see above). */
 export function logSumExp(x: Tensor, axis?: Axes, keepDims = false): Tensor {
   const axes = axis === undefined || axis === null ? x.shape.map((_, i) => i) : typeof axis === 'number' ? [axis] : axis;
   if (x.size === 0 && axes.some((a) => x.shape[normAxis('logSumExp', a, x.rank)] === 0)) {
     throw new ArgumentError(`logSumExp: the reduced axis of x ${fmtShape(x.shape)} is empty (log Σ exp of nothing is −∞; as max, this throws)`);
   }
-  const m = stopGradient(max(x, axis, true));
-  const s = log(sum(exp(sub(x, m)), axis, keepDims));
-  return add(s, keepDims ? m : reshape(m, s.shape));
+  return overAxes('logSumExp', x, axis, keepDims, (x1, a, kd) => {
+    const { m, l } = logSumExpParts(x1, a);
+    const y = add(m, l);
+    return kd ? y : reshape(y, reducedShape(x1.shape, { axis: a, keepDims: false }));
+  });
 }
 
 /** log softmax(x) along an axis (default the last): x − max − log Σ exp(x − max), stable for any logits. */
 export function logSoftmax(x: Tensor, axis = -1): Tensor {
   const a = normAxis('logSoftmax', axis, x.rank);
   if (x.size === 0) return neg(x); // nothing to normalize (also along an empty axis)
-  const z = shifted(x, a);
-  return sub(z, log(sum(exp(z), a, true)));
+  const { z, l } = logSumExpParts(x, a);
+  return sub(z, l);
 }
 
 /** exp(x) / Σ exp(x) along an axis (default the last), computed from x − max (no overflow). */

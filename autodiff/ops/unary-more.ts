@@ -1,5 +1,5 @@
 import type { Tensor } from '../../engine/tensor.js';
-import { add, mul, neg, square, sub } from './arith.js';
+import { add, div, mul, neg, square, sub } from './arith.js';
 import { sigmoid, sigmoidGrad, tanh, tanhGrad, tanhGradRef } from './activation.js';
 import { defineUnary } from './elementwise.js';
 
@@ -25,6 +25,12 @@ export const sin = defineUnary({
 export const cos = defineUnary({
   name: 'cos', wgsl: 'cos(a)', cpu: Math.cos,
   deriv: (x) => neg(sin(x)), saves: INPUT,
+});
+
+/** log(1 + x), accurate for small x (where log(1 + x) rounds 1 + x first). */
+export const log1p = defineUnary({
+  name: 'log1p', wgsl: 'safe_log1p(a)', cpu: Math.log1p,
+  deriv: (x) => div(1, add(x, 1)), domain: 'positive', saves: INPUT,
 });
 
 /** log(1 + eˣ), computed as max(x, 0) + log1p(e^−|x|): no overflow for large x. */
