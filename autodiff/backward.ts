@@ -1,6 +1,7 @@
 import { collect, disposeExcept } from '../engine/scope.js';
 import type { Tensor } from '../engine/tensor.js';
 import { add } from './ops/arith.js';
+import { reshape } from './ops/shape.js';
 import { TapeLevel, type TapeTrace } from './trace.js';
 
 /**
@@ -60,5 +61,20 @@ export function backward(level: TapeLevel, outputs: Tensor[], seeds: Tensor[], l
     }
     if (!keepTape) TapeLevel.free(node);
   }
-  return leafCts;
+  return distinct(leafCts, seeds);
+}
+
+/**
+ * The results with a handle of their own wherever one is a foreign tensor (the caller's
+ * cotangent or input, passed through by a rule such as add's or pow(x, 1)'s) or repeats an
+ * earlier result (x + y hands g to both): disposing one result then frees nothing else. The new
+ * handle shares the storage (tensors are immutable), so nothing is copied.
+ */
+export function distinct<T extends Tensor | null>(results: T[], foreign: Iterable<Tensor>): T[] {
+  const seen = new Set<Tensor>(foreign);
+  return results.map((t) => {
+    if (!t) return t;
+    if (!seen.has(t)) return seen.add(t), t;
+    return reshape(t, t.shape) as T;
+  });
 }

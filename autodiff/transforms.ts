@@ -1,9 +1,9 @@
 import { fromValues } from '../engine/creation.js';
 import { ArgumentError, ShapeError, fmtShape } from '../engine/errors.js';
 import { collect, disposeExcept } from '../engine/scope.js';
-import { sizeOf, type Shape } from '../engine/shape.js';
+import { sameShape, sizeOf, type Shape } from '../engine/shape.js';
 import { Tensor } from '../engine/tensor.js';
-import { backward } from './backward.js';
+import { backward, distinct } from './backward.js';
 import { reshape, transpose } from './ops/shape.js';
 import { JvpLevel, JvpTrace, TapeLevel, popLevel, primalAt, pushLevel } from './trace.js';
 import { flatten } from './tree.js';
@@ -49,7 +49,7 @@ function record(f: Fn, args: unknown[], argnums: number[], who: string) {
     popLevel(level);
   }
   const { leaves: outs, rebuild: rebuildOut } = flatten(out);
-  const values = outs.map((o) => primalAt(o, level.depth));
+  const values = distinct(outs.map((o) => primalAt(o, level.depth)), args.flatMap((a) => flatten(a).leaves));
   disposeExcept(created, values);
   return { level, leaves, outs, value: rebuildOut(values), rebuildArgs: (grads: Tensor[]) => regroup(args, argnums, grads) };
 }
@@ -119,7 +119,9 @@ export function vjp(f: Fn, ...primals: any[]): [any, ((ct: any) => any[]) & { di
   const { level, leaves, outs, value, rebuildArgs } = record(f, primals, argnums, 'vjp');
   const fn = (ct: unknown) => {
     const seeds = flatten(ct).leaves;
-    if (seeds.length !== outs.length || seeds.some((s, i) => s.size % outs[i]!.size !== 0 || s.rank < outs[i]!.rank)) {
+    // each cotangent has its output's shape, after at most one leading batch axis (jacrev's)
+    const fits = (s: Tensor, o: Tensor) => (s.rank === o.rank || s.rank === o.rank + 1) && sameShape(s.shape.slice(s.rank - o.rank), o.shape);
+    if (seeds.length !== outs.length || seeds.some((s, i) => !(s instanceof Tensor) || !fits(s, outs[i]!))) {
       throw new ShapeError(`vjp: cotangents ${seeds.map((s) => fmtShape(s.shape)).join(', ')} do not match the outputs ${outs.map((o) => fmtShape(o.shape)).join(', ')}`);
     }
     return rebuildArgs(gradsFor(level, leaves, outs, seeds, true));
@@ -157,10 +159,13 @@ function jvpCore(f: Fn, primals: any[], tangents: any[], batch: number | null): 
     popLevel(level);
   }
   const { leaves: outs, rebuild } = flatten(out);
-  const values = outs.map((o) => primalAt(o, level.depth));
-  const tans = outs.map((o) =>
-    o.trace?.depth === level.depth ? (o.trace as JvpTrace).tangent : zerosLike(o, batch === null ? o.shape : [batch, ...o.shape]),
-  );
+  const given = [...primals, ...tangents].flatMap((a) => flatten(a).leaves);
+  const both = distinct([
+    ...outs.map((o) => primalAt(o, level.depth)),
+    ...outs.map((o) => (o.trace?.depth === level.depth ? (o.trace as JvpTrace).tangent : zerosLike(o, batch === null ? o.shape : [batch, ...o.shape]))),
+  ], given);
+  const values = both.slice(0, outs.length);
+  const tans = both.slice(outs.length);
   disposeExcept(created, [values, tans]);
   return [rebuild(values), rebuild(tans)];
 }

@@ -2,6 +2,7 @@ import type { GpuArg, GpuRuntime } from '../engine/webgpu/runtime.js';
 import type { DilatedWindow2d } from './window.js';
 import { launchPrepareImage, launchPrepareRows, launchPrepareWeights, launchSumParts, imageVec4s, rowsVec4s, weightVec4s, type ImageLayout } from './conv-layout.js';
 import { gemmColsPadded, launchGemm, type GemmGeom, type GemmTile } from './conv-gemm.js';
+import { launchZeros } from './elementwise.js';
 import { launchWgrad, wgradChunks, wgradOgPadded, wgradPixelsPadded, type WgradTile } from './conv-wgrad.js';
 
 /** A 2-D convolution, PyTorch's semantics: sizes per group, padding top/left (bottom/right follow from ho, wo). */
@@ -116,6 +117,7 @@ export function launchConv2dInputGrad(rt: GpuRuntime, gy: GpuArg, w: GpuArg, out
 
 /** The weight gradient: x [N, C, h, w], g [N, O, ho, wo] → out [O, C/groups, kh, kw]. */
 export function launchConv2dWeightGrad(rt: GpuRuntime, x: GpuArg, gy: GpuArg, out: GpuArg, g: Conv2dGeom): void {
+  if (x.size === 0 || gy.size === 0) return launchZeros(rt, 'conv2dWeightGrad', out); // an empty batch: a sum of nothing
   const img = forwardImage(g);
   const geom = { n: g.n, groups: g.groups, cg: g.cg, og: g.og, hp: img.hp, wp: img.wp, ho: g.ho, wo: g.wo, kh: g.kh, kw: g.kw, sh: g.sh, sw: g.sw, dh: g.dh, dw: g.dw };
   const tile = wgradTile(rt, g.og, g.cg);

@@ -109,6 +109,11 @@ export function launchElementwise(rt: GpuRuntime, label: string, expr: string, i
   });
 }
 
+/** out filled with zeros: what a reduction over nothing writes (a kernel of no input). */
+export function launchZeros(rt: GpuRuntime, label: string, out: GpuArg): void {
+  launchElementwise(rt, label, '0.0', [], out);
+}
+
 /** Strides that read `inShape` transposed by `perm` (out dim d reads in dim perm[d]). */
 export function permutedStrides(inShape: Shape, perm: readonly number[]): number[] {
   const s = stridesOf(inShape);

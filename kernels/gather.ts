@@ -35,7 +35,8 @@ function indexStatus(rt: GpuRuntime, bad: BadIndex): { buffer: GPUBuffer; base: 
 // Indices arrive as f32; one that is not an integer or not in [−n, n) is reported (one compare
 // per index read, no readback) and the next read throws. A negative one counts from the end.
 // (f32(i32(v)) == v is false for non-integers, NaN and values past the i32 range.)
-const indexAt = (v: string, n: string) => `let v = ${v}; let k0 = i32(v); let k = select(k0, k0 + i32(${n}), k0 < 0);
+// With `negative` false (segment ids) a negative index is bad too.
+const indexAt = (v: string, n: string, negative = true) => `let v = ${v}; let k0 = i32(v); let k = ${negative ? `select(k0, k0 + i32(${n}), k0 < 0)` : 'k0'};
   let inside = f32(k0) == v && k >= 0 && k < i32(${n});`;
 
 // params: total, n (axis length of x), m (number of indices), inner, status slot
@@ -77,7 +78,7 @@ ${mainSignature} {
 // params: total (elements of updates), size (axis length of out), m (number of indices), inner,
 // status slot.
 // WGSL has no float atomics: each add is a compare-and-swap loop on the bits of the target.
-const scatterAddWgsl = `@group(0) @binding(0) var<storage, read> params: array<u32>;
+const scatterAddWgsl = (negative: boolean) => `@group(0) @binding(0) var<storage, read> params: array<u32>;
 @group(0) @binding(1) var<storage, read> in0: array<f32>;
 @group(0) @binding(2) var<storage, read> in1: array<f32>;
 @group(0) @binding(3) var<storage, read_write> out: array<atomic<u32>>;
@@ -88,7 +89,7 @@ ${mainSignature} {
   if (i >= params[0]) { return; }
   let size = params[1]; let m = params[2]; let inner = params[3];
   let o = i / (m * inner); let r = i % (m * inner); let j = r / inner; let ii = r % inner;
-  ${indexAt('in1[j]', 'size')}
+  ${indexAt('in1[j]', 'size', negative)}
   if (!inside) { bad_index(params[4], j, v); return; }
   let dst = (o * size + u32(k)) * inner + ii;
   let upd = in0[i];
@@ -105,13 +106,16 @@ ${mainSignature} {
  * first. One thread per update with an atomic add, so the cost is that of the updates
  * whatever the number of targets; the order of the adds to one target varies from run to run
  * (float sums then differ in the last bits, as with PyTorch's index_add_ on a GPU). An update
- * with a bad index is dropped, and the next read throws `bad`'s error.
+ * with a bad index is dropped, and the next read throws `bad`'s error; `negative` says whether
+ * negative indices count from the end (scatterAdd) or are bad (segment ids).
  */
-export function launchScatterAdd(rt: GpuRuntime, updates: GpuArg, indices: GpuArg, out: GpuArg, size: number, inner: number, bad: BadIndex): void {
+const scatterAddSources = [scatterAddWgsl(false), scatterAddWgsl(true)];
+
+export function launchScatterAdd(rt: GpuRuntime, updates: GpuArg, indices: GpuArg, out: GpuArg, size: number, inner: number, bad: BadIndex, negative = true): void {
   rt.dispatch({ wgsl: zeroWgsl, inputs: [], outputs: [out.buffer], params: [out.size], workgroups: rt.grid(out.size, WG), label: 'scatterAdd' });
   const status = indexStatus(rt, bad);
   rt.dispatch({
-    wgsl: scatterAddWgsl,
+    wgsl: scatterAddSources[negative ? 1 : 0]!,
     inputs: [updates.buffer, indices.buffer],
     outputs: [out.buffer, status.buffer],
     params: [updates.size, size, indices.size, inner, status.base],

@@ -24,6 +24,10 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) 
 export const mathPrelude = `
 fn safe_tanh(x: f32) -> f32 { let e = exp(-2.0 * abs(x)); return sign(x) * (1.0 - e) / (1.0 + e); }
 fn safe_sigmoid(x: f32) -> f32 { let e = exp(-abs(x)); return select(e / (1.0 + e), 1.0 / (1.0 + e), x >= 0.0); }
+// tanh′ = 1 − tanh² and σ′ = σ(x)σ(−x) from x, as 4e/(1 + e)² with e = e^−2|x| and e/(1 + e)² with
+// e = e^−|x|: no cancellation where tanh and σ saturate (1 − y² from a stored y loses every digit)
+fn tanh_grad(x: f32) -> f32 { let e = exp(-2.0 * abs(x)); let d = 1.0 + e; return 4.0 * e / (d * d); }
+fn sigmoid_grad(x: f32) -> f32 { let e = exp(-abs(x)); let d = 1.0 + e; return e / (d * d); }
 // log(1 + x) without losing small x: the series below 1e-2 (truncation x⁴/5 relative, < 2e-9)
 fn safe_log1p(x: f32) -> f32 {
   if (abs(x) < 1e-2) { return x * (1.0 - x * (0.5 - x * (1.0 / 3.0 - x * 0.25))); }
@@ -40,15 +44,17 @@ fn safe_pow(x: f32, p: f32) -> f32 {
   if (p != round(p)) { return pow(x, p); }
   return select(m, -m, fract(0.5 * p) != 0.0);
 }
-// GELU, tanh form: 0.5·x·(1 + tanh(√(2/π)·(x + 0.044715·x³))); tanh is ±1 in f32 beyond |x| = 20
+// GELU, tanh form: 0.5·x·(1 + tanh(u)) = x·σ(2u), u = √(2/π)·(x + 0.044715·x³) (σ(2u) keeps the
+// digits that 1 + tanh(u) loses for x ≪ 0); both are 0 or 1 in f32 beyond |x| = 20
 fn gelu_tanh(x: f32) -> f32 {
   let z = clamp(x, -20.0, 20.0);
-  return 0.5 * x * (1.0 + safe_tanh(0.7978845608028654 * (z + 0.044715 * z * z * z)));
+  return x * safe_sigmoid(1.5957691216057308 * (z + 0.044715 * z * z * z));
 }
+// gelu′ = σ(2u) + ½·x·tanh′(u)·u′, u′ = √(2/π)·(1 + 3·0.044715·x²)
 fn gelu_tanh_grad(x: f32) -> f32 {
   let z = clamp(x, -20.0, 20.0);
-  let t = safe_tanh(0.7978845608028654 * (z + 0.044715 * z * z * z));
-  return 0.5 * (1.0 + t) + 0.5 * z * (1.0 - t * t) * 0.7978845608028654 * (1.0 + 0.134145 * z * z);
+  let u = 0.7978845608028654 * (z + 0.044715 * z * z * z);
+  return safe_sigmoid(2.0 * u) + 0.5 * z * tanh_grad(u) * 0.7978845608028654 * (1.0 + 0.134145 * z * z);
 }
 `;
 

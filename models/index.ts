@@ -8,7 +8,7 @@ export { activationFn, type Activation, type ActivationName } from './activation
 export { dense, denseParams, mlp, type DenseParams, type MlpOptions, type MlpParams } from './dense.js';
 export { dropout } from './dropout.js';
 export { l1, l2, type LeafFilter } from './penalties.js';
-export { mse, softmaxCrossEntropy, logSoftmax, accuracy } from './losses.js';
+export { mse, softmaxCrossEntropy, accuracy } from './losses.js';
 export { constrain, type WeightConstraint } from './constraints.js';
 export { depthBasis, depthCoefficients, evalDepth, refineBasis, refineCoefficients, type DepthBasis, type DepthBasisSpec } from './depth.js';
 export { resnet, type ResnetOptions, type ResnetParams, type ResnetModel } from './resnet.js';

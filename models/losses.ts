@@ -12,25 +12,22 @@ export function mse(pred: fg.Tensor, target: fg.Tensor): fg.Tensor {
   return fg.mseLoss(pred, target);
 }
 
-/** log softmax along the last axis of logits [batch, C] (`fg.logSoftmax`: shifted by the row maximum, no overflow). */
-export function logSoftmax(logits: fg.Tensor): fg.Tensor {
-  if (logits.rank !== 2) throw new fg.ShapeError(`logSoftmax: logits must be [batch, classes], got [${logits.shape.join(', ')}]`);
-  return fg.logSoftmax(logits, 1);
-}
+/**
+ * Softmax cross-entropy averaged over the batch: `fg.crossEntropy` itself, which takes one-hot
+ * (or soft) targets of the logits' shape, as `data.batches` gives them, or integer labels [batch].
+ */
+export const softmaxCrossEntropy = fg.crossEntropy;
 
-/** Softmax cross-entropy, averaged over the batch: −mean Σ_c y_c log softmax(z)_c for one-hot (or soft) y. */
-export function softmaxCrossEntropy(logits: fg.Tensor, targets: fg.Tensor): fg.Tensor {
-  sameShape('softmaxCrossEntropy', logits, targets, 'logits', 'targets (one-hot)');
-  return fg.neg(fg.mean(fg.sum(fg.mul(targets, logSoftmax(logits)), 1)));
-}
-
-/** Fraction of rows whose largest logit is at the label (host arrays: logits [n·C] row-major, labels [n]). */
-export function accuracy(logits: ArrayLike<number>, labels: ArrayLike<number>, classes: number): number {
-  let right = 0;
-  for (let i = 0; i < labels.length; i++) {
-    let best = 0;
-    for (let c = 1; c < classes; c++) if (logits[i * classes + c]! > logits[i * classes + best]!) best = c;
-    if (best === labels[i]) right++;
+/**
+ * Fraction of rows whose largest logit is at the label, as a scalar tensor (no readback):
+ * logits [n, C]; labels integer [n] or one-hot [n, C] (as crossEntropy takes them).
+ */
+export function accuracy(logits: fg.Tensor, labels: fg.Tensor): fg.Tensor {
+  if (!(logits instanceof fg.Tensor) || logits.rank !== 2) throw new fg.ShapeError(`accuracy: logits must be a tensor [n, classes], got ${logits instanceof fg.Tensor ? `[${logits.shape.join(', ')}]` : typeof logits}`);
+  if (!(labels instanceof fg.Tensor)) throw new fg.ArgumentError(`accuracy: labels must be a tensor, got ${typeof labels}`);
+  const hot = labels.rank === 2;
+  if (hot ? labels.shape.join() !== logits.shape.join() : labels.rank !== 1 || labels.shape[0] !== logits.shape[0]) {
+    throw new fg.ShapeError(`accuracy: labels [${labels.shape.join(', ')}] must be class indices [${logits.shape[0]}] or one-hot rows [${logits.shape.join(', ')}] for logits [${logits.shape.join(', ')}]`);
   }
-  return labels.length ? right / labels.length : NaN;
+  return fg.mean(fg.equal(fg.argmax(logits, 1), hot ? fg.argmax(labels, 1) : labels));
 }

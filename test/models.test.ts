@@ -284,7 +284,7 @@ describe('losses', () => {
     const e = [Math.exp(1), Math.exp(2), Math.exp(3)];
     const s = e.reduce((a, b) => a + b);
     expect(maxAbsDiff(g, [0, 0, 0, e[0]! / s / 2, e[1]! / s / 2, (e[2]! / s - 1) / 2])).toBeLessThan(1e-15);
-    expect(M.accuracy([1, 0, 0, 1], [0, 1], 2)).toBe(1);
+    expect(await M.accuracy(fg.tensor([[1, 0], [0, 1]]), fg.tensor([0, 1])).item()).toBe(1);
   });
 });
 

@@ -99,6 +99,8 @@ interface ScatterAttrs {
   axis: number;
   /** length of the output's axis */
   size: number;
+  /** false: indices are segment ids, and a negative one is an error (default: counts from the end) */
+  negative?: boolean;
 }
 
 const scatterWhat = (size: number) => `an axis of length ${size}`;
@@ -115,8 +117,8 @@ const scatterAddOp: OpDef<ScatterAttrs> = defineOp<ScatterAttrs>({
     }
     return [...u!.slice(0, axis), size, ...u!.slice(axis + idx!.length)];
   },
-  cpu: ([u, idx], [us, is], { axis, size }, outShape) => {
-    const ks = checkedIndices('scatterAdd', idx!, size, scatterWhat(size));
+  cpu: ([u, idx], [us, is], { axis, size, negative = true }, outShape) => {
+    const ks = checkedIndices('scatterAdd', idx!, size, scatterWhat(size), negative);
     const outer = sizeOf(us!.slice(0, axis));
     const inner = sizeOf(us!.slice(axis + is!.length));
     const out = new Float64Array(sizeOf(outShape));
@@ -127,10 +129,10 @@ const scatterAddOp: OpDef<ScatterAttrs> = defineOp<ScatterAttrs>({
     }
     return out;
   },
-  gpu: (rt, [u, idx], out, { axis, size }) =>
-    launchScatterAdd(rt, u!, idx!, out, size, sizeOf(out.shape.slice(axis + 1)), badIndex('scatterAdd', size, scatterWhat(size))),
+  gpu: (rt, [u, idx], out, { axis, size, negative = true }) =>
+    launchScatterAdd(rt, u!, idx!, out, size, sizeOf(out.shape.slice(axis + 1)), badIndex('scatterAdd', size, scatterWhat(size), negative), negative),
   vjp: ([, idx], _y, g, { axis }, _s, outShape) => [apply(gatherOp, [g, idx!], { axis: axis + g.rank - outShape.length }), null],
-  jvp: ([u, idx], _y, [du], { axis, size }) => du && apply(scatterAddOp, [du, idx!], { axis: axis + du.rank - u!.rank, size }),
+  jvp: ([u, idx], _y, [du], { axis, size, negative }) => du && apply(scatterAddOp, [du, idx!], { axis: axis + du.rank - u!.rank, size, negative }),
   samples: [
     { shapes: [[4, 3], [4]], attrs: { axis: 0, size: 5 }, values: [undefined, [4, 0, 2, 0]] },
     { shapes: [[2, 3], [3]], attrs: { axis: 1, size: 7 }, values: [undefined, [6, -1, 6]] },
@@ -150,15 +152,21 @@ export function scatterAdd(updates: Tensor, indices: Indices, size: number, axis
   return apply(scatterAddOp, [updates, idx], { axis: normAxis('scatterAdd', axis, updates.rank - idx.rank + 1), size });
 }
 
-/** Sums of the rows of data (along axis 0) that share a segment id: out[s] = Σ_{ids[j] = s} data[j]. */
+/**
+ * Sums of the rows of data (along axis 0) that share a segment id: out[s] = Σ_{ids[j] = s} data[j].
+ * Segment ids are integers in [0, numSegments): a negative one is an ArgumentError, as one past
+ * the end is (TensorFlow drops rows with a negative id; here it does not count from the end as
+ * a gather index would, and is not dropped silently either).
+ */
 export function segmentSum(data: Tensor, segmentIds: Indices, numSegments: number): Tensor {
-  return scatterAdd(data, segmentIds, numSegments, 0);
+  const ids = indexTensor(data, segmentIds);
+  return apply(scatterAddOp, [data, ids], { axis: 0, size: numSegments, negative: false });
 }
 
-/** Means of the rows of data that share a segment id; an empty segment gives 0. */
+/** Means of the rows of data that share a segment id; an empty segment gives 0. Ids as in segmentSum. */
 export function segmentMean(data: Tensor, segmentIds: Indices, numSegments: number): Tensor {
   const ids = indexTensor(data, segmentIds);
-  const counts = scatterAdd(broadcastTo(fromValues([1], [], data.backend), ids.shape), ids, numSegments, 0);
+  const counts = segmentSum(broadcastTo(fromValues([1], [], data.backend), ids.shape), ids, numSegments);
   const shape = [numSegments, ...data.shape.slice(ids.rank).map(() => 1)];
   return div(segmentSum(data, ids, numSegments), reshape(maximum(counts, 1), shape));
 }

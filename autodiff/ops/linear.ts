@@ -3,11 +3,11 @@ import type { Shape } from '../../engine/shape.js';
 import type { Tensor } from '../../engine/tensor.js';
 import { ACTIVATIONS, launchMatmul, type Activation } from '../../kernels/matmul.js';
 import { apply, defineOp, type MaybeTensor, type OpDef } from '../op.js';
-import { heaviside } from './activation.js';
-import { mul, sub } from './arith.js';
+import { heaviside, relu, sigmoid, sigmoidGrad, sigmoidGradRef, tanh, tanhGrad, tanhGradRef } from './activation.js';
+import { add, mul, neg } from './arith.js';
 import { addMaybe, defineBinary } from './elementwise.js';
 import { cpuMatmul, matmulShapeOf, mm } from './matmul.js';
-import { reshape, unbroadcast } from './shape.js';
+import { broadcastTo, reshape, unbroadcast } from './shape.js';
 
 export type { Activation };
 
@@ -22,39 +22,40 @@ const CPU_ACT: Record<Activation, (z: number) => number> = {
   sigmoid: (z) => 1 / (1 + Math.exp(-z)),
 };
 
-/** g·(1 − y²) and g·y(1 − y): the cotangent through tanh and sigmoid from y, in one dispatch. */
+/**
+ * g·tanh′(z) and g·σ′(z): the cotangent through tanh and sigmoid in one dispatch, from the
+ * pre-activation z (1 − y² and y(1 − y) from the output y cancel where the activation saturates).
+ */
 const tanhBackward = defineBinary({
   name: 'tanhBackward',
-  wgsl: 'a * (1.0 - b * b)',
-  cpu: (g, y) => g * (1 - y * y),
-  partials: (g, y) => [sub(1, mul(y, y)), mul(-2, mul(g, y))],
+  wgsl: 'a * tanh_grad(b)',
+  cpu: (g, z) => g * tanhGradRef(z),
+  // ∂/∂z = g·tanh″(z) = −2g·tanh(z)·tanh′(z)
+  partials: (g, z) => [tanhGrad(z), mul(g, mul(mul(tanh(z), tanhGrad(z)), -2))],
 });
 const sigmoidBackward = defineBinary({
   name: 'sigmoidBackward',
-  wgsl: 'a * b * (1.0 - b)',
-  cpu: (g, y) => g * y * (1 - y),
-  partials: (g, y) => [mul(y, sub(1, y)), mul(g, sub(1, mul(2, y)))],
+  wgsl: 'a * sigmoid_grad(b)',
+  cpu: (g, z) => g * sigmoidGradRef(z),
+  // ∂/∂z = g·σ″(z) = −g·σ′(z)·tanh(z/2)
+  partials: (g, z) => [sigmoidGrad(z), neg(mul(g, mul(sigmoidGrad(z), tanh(mul(z, 0.5)))))],
 });
 
-/** g·σ'(z) with y = σ(z), as ops (so that it differentiates again). */
-function activationBackward(act: Activation, g: Tensor, y: Tensor): Tensor {
-  if (act === 'tanh') return tanhBackward(g, y);
-  if (act === 'sigmoid') return sigmoidBackward(g, y);
-  const d = activationDeriv(act, y);
-  return d ? mul(g, d) : g;
-}
-
-/** σ'(z) written with y = σ(z), as ops (so that it differentiates again); null: σ' = 1. */
-function activationDeriv(act: Activation, y: Tensor): Tensor | null {
+/**
+ * g·σ'(z) for y = σ(z), as ops (so that it differentiates again). tanh and sigmoid need z, which
+ * the fused kernel does not keep: `z()` recomputes it (one more matmul with its bias epilogue);
+ * relu's derivative is read from y (y > 0 exactly where z > 0).
+ */
+function activationBackward(act: Activation, g: Tensor, y: Tensor, z: () => Tensor): Tensor {
   switch (act) {
     case 'none':
-      return null;
+      return g;
     case 'tanh':
-      return sub(1, mul(y, y));
+      return tanhBackward(g, z());
     case 'sigmoid':
-      return mul(y, sub(1, y));
+      return sigmoidBackward(g, z());
     case 'relu':
-      return heaviside(y); // y > 0 exactly where z > 0
+      return mul(g, heaviside(y));
   }
 }
 
@@ -89,16 +90,16 @@ const linearOp: OpDef<LinearAttrs> = defineOp<LinearAttrs>({
   gpu: (rt, [x, w, b], out, { activation }) => launchMatmul(rt, x!, w!, out, { bias: b!, activation }),
   // gz = g·σ'(z); gx = gz·wᵀ, gw = xᵀ·gz (transposes read in place), gb = gz summed over rows
   // (gx is skipped where x is data: the first layer of a network)
-  vjp: ([x, w], y, g, { activation }, [xs, ws, bs], outShape, needs) => {
+  vjp: ([x, w, b], y, g, { activation }, [xs, ws, bs], outShape, needs) => {
     const batch = g.rank - outShape.length;
-    const gz = activationBackward(activation, g, y);
+    const gz = activationBackward(activation, g, y, () => apply(linearOp, [x!, w!, b!], { activation: 'none' }));
     const gx = needs?.[0] === false ? null : unbroadcast(mm(gz, w!, false, true), xs!, batch);
     const gw = needs?.[1] === false ? null : unbroadcast(mm(x!, gz, true, false), ws!, batch);
     return [gx, gw, needs?.[2] === false ? null : unbroadcast(gz, bs!, batch)];
   },
-  jvp: ([x, w], y, [dx, dw, db], { activation }) => {
+  jvp: ([x, w, b], y, [dx, dw, db], { activation }) => {
     const dz: MaybeTensor = addMaybe(addMaybe(dx && mm(dx, w!, false, false), dw && mm(x!, dw, false, false)), db);
-    return dz && activationBackward(activation, dz, y);
+    return dz && activationBackward(activation, dz, y, () => apply(linearOp, [x!, w!, b!], { activation: 'none' }));
   },
   samples: [
     { shapes: [[3, 5], [5, 4], [4]], attrs: { activation: 'tanh' } },
@@ -114,13 +115,41 @@ const linearOp: OpDef<LinearAttrs> = defineOp<LinearAttrs>({
   ],
 });
 
+const ACT_OPS: Record<Activation, ((z: Tensor) => Tensor) | null> = { none: null, tanh, relu, sigmoid };
+
 /**
  * σ(x·w + b) as one fused op: a dense layer's forward pass in one dispatch on WebGPU.
  * `activation`: 'none' | 'tanh' | 'relu' | 'sigmoid' (default 'none'). A 1-D x is one row.
+ * b is any tensor that broadcasts to the output without growing it: [n], a scalar, [1, n], …
+ * go through the fused epilogue (as a row [n]); others ([m, 1], [m, n]) are added after the
+ * product, then the activation runs as its own op.
  */
 export function linear(x: Tensor, w: Tensor, b: Tensor, opts: { activation?: Activation } = {}): Tensor {
   const attrs = { activation: opts.activation ?? 'none' };
-  if (x.rank !== 1) return apply(linearOp, [x, w, b], attrs);
-  const y = apply(linearOp, [reshape(x, [1, x.shape[0]!]), w, b], attrs);
-  return reshape(y, [...y.shape.slice(0, -2), y.shape[y.rank - 1]!]);
+  if (!ACTIVATIONS.includes(attrs.activation)) linearShape([[1, 1], [1, 1], [1]], attrs); // throws, naming the choices
+  const x2 = x.rank === 1 ? reshape(x, [1, x.shape[0]!]) : x;
+  const outShape = matmulShapeOf('linear', [x2.shape, w.shape], undefined, ['x', 'w']);
+  const n = outShape[outShape.length - 1]!;
+  const row = rowBias(b, outShape);
+  const y = row ? apply(linearOp, [x2, w, row], attrs) : biasAfter(x2, w, b, attrs.activation);
+  return x.rank === 1 ? reshape(y, [...y.shape.slice(0, -2), n]) : y;
+}
+
+/** b as a row [n] when all its other dimensions are 1 (the fused epilogue's bias); null otherwise. */
+function rowBias(b: Tensor, out: Shape): Tensor | null {
+  const n = out[out.length - 1]!;
+  const grows = b.rank > out.length || b.shape.some((d, i) => d !== 1 && d !== out[out.length - b.rank + i]);
+  if (grows) {
+    throw new ShapeError(`linear: b must broadcast to the output ${fmtShape(out)} of x·w (the columns of w are ${n}), got b ${fmtShape(b.shape)}`);
+  }
+  if (b.shape.slice(0, -1).some((d) => d !== 1)) return null;
+  const last = b.shape[b.rank - 1] ?? 1;
+  if (b.rank === 1 && last === n) return b;
+  return last === n ? reshape(b, [n]) : broadcastTo(reshape(b, [1]), [n]);
+}
+
+/** act(x·w + b) for a bias that varies along the rows: the add and the activation as ops of their own. */
+function biasAfter(x: Tensor, w: Tensor, b: Tensor, act: Activation): Tensor {
+  const z = add(mm(x, w, false, false), b);
+  return ACT_OPS[act]?.(z) ?? z;
 }

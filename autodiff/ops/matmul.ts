@@ -138,8 +138,9 @@ export function matmul(a: Tensor, b: Tensor, opts: MatmulOptions = {}): Tensor {
   }
   const a2 = a.rank === 1 ? reshape(a, [1, a.shape[0]!]) : a;
   const b2 = b.rank === 1 ? reshape(b, [b.shape[0]!, 1]) : b;
-  let y = mm(a2, b2, !!opts.transA, !!opts.transB);
-  if (b.rank === 1) y = reshape(y, y.shape.slice(0, -1));
-  if (a.rank === 1) y = reshape(y, [...y.shape.slice(0, -2), y.shape[y.rank - 1]!]);
-  return y;
+  const y = mm(a2, b2, !!opts.transA, !!opts.transB);
+  if (a.rank > 1 && b.rank > 1) return y;
+  // drop the axis of each vector operand: two vectors give a scalar (rank 0)
+  const [m, n] = y.shape.slice(-2) as [number, number];
+  return reshape(y, [...y.shape.slice(0, -2), ...(a.rank > 1 ? [m] : []), ...(b.rank > 1 ? [n] : [])]);
 }

@@ -93,7 +93,7 @@ export const argmin = argWith(argminOp, 'argmin');
 // ---------------------------------------------------------------- max, min
 
 /** 1 at the first position of the extremum along the axis (or in the whole tensor), else 0. */
-function firstMask(kind: Kind, x: Tensor, axis: number | null): Tensor {
+export function firstMask(kind: Kind, x: Tensor, axis: number | null): Tensor {
   const arg = kind === 'max' ? argmaxOp : argminOp;
   if (axis === null) return reshape(oneHot(apply(arg, [reshape(x, [x.size])], { axis: 0, keepDims: false }), x.size, 0), x.shape);
   return oneHot(apply(arg, [x], { axis, keepDims: false }), x.shape[axis]!, axis);

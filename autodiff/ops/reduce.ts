@@ -113,9 +113,12 @@ export function overAxes(op: string, x: Tensor, axes: Axes, keepDims: boolean, r
 
 const reduceWith = (op: OpDef<ReduceAttrs>) => (x: Tensor, axis: number | null, keepDims: boolean) => apply(op, [x], { axis, keepDims });
 
-/** Sum of all elements, or over one axis or several. */
+/** Sum of all elements, or over one axis or several; over an empty axis it is 0 (as NumPy). */
 export const sum = (x: Tensor, axis?: Axes, keepDims = false) => overAxes('sum', x, axis, keepDims, reduceWith(sumOp));
-/** Mean of all elements, or over one axis or several. */
+/**
+ * Mean of all elements, or over one axis or several. Over an empty axis it throws an
+ * ArgumentError (NumPy returns NaN with a warning; here no NaN appears silently), as max does.
+ */
 export const mean = (x: Tensor, axis?: Axes, keepDims = false) => overAxes('mean', x, axis, keepDims, reduceWith(meanOp));
 
 /** Sample inputs shared by every reduction (hoisted: op files import each other). */

@@ -1,7 +1,8 @@
 import { ArgumentError } from '../../engine/errors.js';
 import type { Tensor } from '../../engine/tensor.js';
 import { apply, type TensorOrNumber } from '../op.js';
-import { add, mul } from './arith.js';
+import { exp, mul } from './arith.js';
+import { minimum } from './binary-more.js';
 import { heaviside } from './activation.js';
 import { defineUnaryAttrs } from './elementwise.js';
 import { where } from './select.js';
@@ -58,9 +59,10 @@ const eluOp = defineUnaryAttrs<{ alpha: number }>({
   params: ({ alpha }) => [alpha],
   cpu: (x, { alpha }) => (x > 0 ? x : alpha * Math.expm1(x)),
   check: ({ alpha }) => checkFinite('elu', 'alpha', alpha),
-  // 1 for x > 0, alpha·eˣ = y + alpha for x ≤ 0 (the left derivative at the kink)
-  deriv: (x, y, { alpha }) => where(heaviside(x), 1, add(y, alpha)),
-  saves: { inputs: true, output: true },
+  // 1 for x > 0, alpha·eˣ for x ≤ 0 (the left derivative at the kink); eˣ from x, not as y + alpha
+  // (which cancels for x ≪ 0), of min(x, 0) so that the branch not taken stays finite
+  deriv: (x, _y, { alpha }) => where(heaviside(x), 1, mul(exp(minimum(x, 0)), alpha)),
+  saves: INPUT,
   samples: [{ attrs: { alpha: 1 }, domain: 'awayFromZero' }, { attrs: { alpha: 0.3 }, domain: 'awayFromZero' }],
 });
 

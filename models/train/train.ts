@@ -121,7 +121,7 @@ export function checkFit(model: Model<unknown>, ds: Dataset): void {
 
 /**
  * Evaluates a model on a whole data set in chunks: the mean loss (weighted by chunk size) and,
- * for classification, the accuracy. Reads back one number per chunk (and the logits for accuracy).
+ * for classification, the accuracy. Reads back one number per chunk (two for classification).
  */
 export async function evaluate<P>(model: Model<P>, params: P, ds: Dataset, opts: { loss?: LossName | LossFn; chunk?: number } = {}): Promise<{ loss: number; accuracy?: number }> {
   checkFit(model as Model<unknown>, ds);
@@ -132,16 +132,13 @@ export async function evaluate<P>(model: Model<P>, params: P, ds: Dataset, opts:
   for (let s = 0; s < ds.n; s += chunk) {
     const idx = Int32Array.from({ length: Math.min(chunk, ds.n - s) }, (_, i) => s + i);
     const b = batchOf(ds, idx);
-    const [l, logits] = fg.tidy(() => {
+    const [l, acc] = fg.tidy(() => {
       const pred = model.apply(params, b.x, { train: false });
-      return [loss(pred, b.y), pred] as const;
+      return [loss(pred, b.y), ds.task === 'classification' ? accuracy(pred, b.y) : null] as const;
     });
     total += (await l.item()) * idx.length;
-    if (ds.task === 'classification') {
-      const labels = idx.map((i) => ds.y[i]!);
-      right += accuracy(await logits.data(), labels, ds.classes!) * idx.length;
-    }
-    for (const t of [l, logits, b.x, b.y]) t.dispose();
+    if (acc) right += (await acc.item()) * idx.length;
+    for (const t of [l, acc, b.x, b.y]) t?.dispose();
   }
   return ds.task === 'classification' ? { loss: total / ds.n, accuracy: right / ds.n } : { loss: total / ds.n };
 }
