@@ -1,3 +1,5 @@
+import { checkTensor } from '../../engine/args.js';
+import { checkOptions, optionKeys } from '../../engine/options.js';
 import { ArgumentError, ShapeError, fmtShape } from '../../engine/errors.js';
 import type { Shape } from '../../engine/shape.js';
 import type { Tensor } from '../../engine/tensor.js';
@@ -118,8 +120,14 @@ const linearOp: OpDef<LinearAttrs> = defineOp<LinearAttrs>({
  * σ(x·w + b) as one fused op: a dense layer's forward pass in one dispatch on WebGPU.
  * `activation`: 'none' | 'tanh' | 'relu' | 'sigmoid' (default 'none'). A 1-D x is one row.
  */
-export function linear(x: Tensor, w: Tensor, b: Tensor, opts: { activation?: Activation } = {}): Tensor {
-  const attrs = { activation: opts.activation ?? 'none' };
+export interface LinearOptions {
+  activation?: Activation;
+}
+const LINEAR_KEYS = optionKeys<LinearOptions>({ activation: true });
+
+export function linear(x: Tensor, w: Tensor, b: Tensor, opts: LinearOptions = {}): Tensor {
+  checkTensor('linear', 'x', x);
+  const attrs = { activation: checkOptions('linear', opts, LINEAR_KEYS).activation ?? 'none' };
   if (x.rank !== 1) return apply(linearOp, [x, w, b], attrs);
   const y = apply(linearOp, [reshape(x, [1, x.shape[0]!]), w, b], attrs);
   return reshape(y, [...y.shape.slice(0, -2), y.shape[y.rank - 1]!]);
