@@ -79,10 +79,17 @@ function record(f: Fn, args: unknown[], argnums: number[], who: string) {
 
 /** Splits flat leaf gradients back into one tree per differentiated argument. */
 function regroup(args: unknown[], argnums: number[], grads: Tensor[]): unknown[] {
+  // the leaves were recorded in argument order, whatever the order of argnums
+  const start = new Map<number, number>();
   let k = 0;
+  args.forEach((a, i) => {
+    if (!argnums.includes(i)) return;
+    start.set(i, k);
+    k += flatten(a).leaves.length;
+  });
   return argnums.map((i) => {
     const { leaves, rebuild } = flatten(args[i]);
-    return rebuild(leaves.map(() => grads[k++]!));
+    return rebuild(leaves.map((_, j) => grads[start.get(i)! + j]!));
   });
 }
 

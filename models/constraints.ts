@@ -8,8 +8,15 @@ import { checkReal } from './model.js';
  */
 export type WeightConstraint = { kind: 'none' } | { kind: 'antisymmetric'; gamma?: number } | { kind: 'mixed'; beta: number; gamma?: number };
 
+const CONSTRAINT_KEYS: Record<string, readonly string[]> = { none: ['kind'], antisymmetric: ['kind', 'gamma'], mixed: ['kind', 'beta', 'gamma'] };
+
 export function checkConstraint(who: string, c: WeightConstraint | undefined): WeightConstraint {
-  if (c === undefined || c.kind === 'none') return { kind: 'none' };
+  if (c === undefined) return { kind: 'none' };
+  if (!c || typeof c !== 'object' || !CONSTRAINT_KEYS[c.kind]) {
+    throw new fg.ArgumentError(`${who}: unknown constraint ${JSON.stringify(c)}; use { kind: 'none' | 'antisymmetric' | 'mixed', beta?, gamma? }`);
+  }
+  fg.checkOptions(`${who}: constraint (${c.kind})`, c, CONSTRAINT_KEYS[c.kind]!);
+  if (c.kind === 'none') return c;
   if (c.kind === 'antisymmetric') {
     checkReal(who, 'constraint gamma', c.gamma ?? 0);
     return c;

@@ -2,7 +2,7 @@ import * as fg from '../index.js';
 import { activationFn, type Activation } from './activations.js';
 import { dropout } from './dropout.js';
 import { initTensor, type Initializer } from './init.js';
-import { checkInput, checkInt, type ApplyOptions, type Model } from './model.js';
+import { checkApplyOptions, checkInput, checkInt, type ApplyOptions, type Model } from './model.js';
 import { subSeed } from './random.js';
 import { countParams } from './tree.js';
 
@@ -12,8 +12,11 @@ export interface DenseParams {
   b: fg.Tensor;
 }
 
+const DENSE_PARAMS_KEYS = fg.optionKeys<Parameters<typeof denseParams>[2]>({ init: true, seed: true, gain: true });
+
 /** Seeded parameters of a dense layer; the bias starts at zero. */
 export function denseParams(inSize: number, outSize: number, opts: { init?: Initializer; seed: number; gain?: number }): DenseParams {
+  opts = fg.checkOptions('denseParams', opts, DENSE_PARAMS_KEYS) as typeof opts;
   checkInt('dense', 'inSize', inSize);
   checkInt('dense', 'outSize', outSize);
   return { W: initTensor(opts.init ?? 'glorotUniform', [inSize, outSize], opts.seed, opts.gain), b: fg.zeros([outSize]) };
@@ -57,8 +60,11 @@ export interface MlpOptions {
 
 export type MlpParams = { layers: DenseParams[] };
 
+const MLP_KEYS = fg.optionKeys<MlpOptions>({ sizes: true, activation: true, outputActivation: true, init: true, seed: true, dropout: true, inputShape: true });
+
 /** A multilayer perceptron: dense layers with an activation between them. */
 export function mlp(opts: MlpOptions): Model<MlpParams> {
+  opts = fg.checkOptions('mlp', opts, MLP_KEYS) as typeof opts;
   const who = 'mlp';
   const sizes = opts?.sizes;
   if (!Array.isArray(sizes) || sizes.length < 2) throw new fg.ArgumentError(`${who}: sizes must list at least the input and output widths, e.g. [2, 64, 2], got ${JSON.stringify(sizes)}`);
@@ -83,7 +89,8 @@ export function mlp(opts: MlpOptions): Model<MlpParams> {
     inputShape: [...inputShape],
     outputShape: [sizes[sizes.length - 1]!],
     parameterCount: countParams(params),
-    apply(p: MlpParams, x: fg.Tensor, o: ApplyOptions = {}) {
+    apply(p: MlpParams, x: fg.Tensor, opts?: ApplyOptions) {
+      const o = checkApplyOptions(who, opts);
       checkInput(who, x, inputShape);
       if (p?.layers?.length !== layers.length) throw new fg.ShapeError(`${who}: params has ${p?.layers?.length ?? 'no'} layers, expected ${layers.length}`);
       let h = inputShape.length === 1 ? x : fg.reshape(x, [x.shape[0]!, sizes[0]!]);

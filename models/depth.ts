@@ -31,6 +31,10 @@ export interface DepthBasis {
   readonly local: boolean;
 }
 
+const BASIS_KEYS: Record<string, readonly string[]> = {
+  constant: ['kind'], linear: ['kind'], piecewiseConstant: ['kind', 'intervals'], piecewiseLinear: ['kind', 'intervals'], legendre: ['kind', 'degree'],
+};
+
 export function depthBasis(spec: DepthBasisSpec, T = 1): DepthBasis {
   const who = 'depthBasis';
   checkReal(who, 'T', T, (x) => x > 0, 'a positive number');
@@ -38,6 +42,7 @@ export function depthBasis(spec: DepthBasisSpec, T = 1): DepthBasis {
     if (!(t >= -1e-12 * T && t <= T * (1 + 1e-12))) throw new fg.ArgumentError(`${who}: t = ${t} is outside [0, ${T}]`);
     return Math.min(Math.max(t, 0), T);
   };
+  if (spec && typeof spec === 'object' && BASIS_KEYS[spec.kind]) fg.checkOptions(`${who} (${spec.kind})`, spec, BASIS_KEYS[spec.kind]!);
   switch (spec?.kind) {
     case 'constant':
       return { spec, T, size: 1, local: false, values: (t) => (inRange(t), Float64Array.of(1)) };

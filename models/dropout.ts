@@ -3,6 +3,8 @@ import { Rng } from './random.js';
 
 let autoSeed = 0x5eed;
 
+const DROPOUT_KEYS = fg.optionKeys<NonNullable<Parameters<typeof dropout>[2]>>({ train: true, seed: true });
+
 /**
  * Inverted dropout: in training, each element is zeroed with probability `rate` and the others
  * are scaled by 1/(1 − rate), so evaluation (the identity) needs no rescaling. The mask is
@@ -10,6 +12,7 @@ let autoSeed = 0x5eed;
  * deterministic sequence of seeds is used.
  */
 export function dropout(x: fg.Tensor, rate: number, opts: { train?: boolean; seed?: number } = {}): fg.Tensor {
+  opts = fg.checkOptions('dropout', opts, DROPOUT_KEYS) as typeof opts;
   if (typeof rate !== 'number' || !(rate >= 0 && rate < 1)) throw new fg.ArgumentError(`dropout: rate must be in [0, 1), got ${String(rate)}`);
   if (!opts.train || rate === 0) return x;
   const rng = new Rng(opts.seed ?? autoSeed++);

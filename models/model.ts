@@ -7,6 +7,13 @@ export interface ApplyOptions {
   seed?: number;
 }
 
+const APPLY_KEYS = fg.optionKeys<ApplyOptions>({ train: true, seed: true });
+
+/** Checks the options of a model's apply (those every model accepts, used or not). */
+export function checkApplyOptions(who: string, o: ApplyOptions | undefined): ApplyOptions {
+  return fg.checkOptions(`${who}.apply`, o, APPLY_KEYS);
+}
+
 /**
  * A model: a plain tree of parameter tensors plus a pure function of (params, x). `apply` never
  * touches `params` itself, so grad/jvp/vjp apply to it directly.

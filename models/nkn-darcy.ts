@@ -14,18 +14,24 @@ export interface DarcyGraph {
 
 const pointsOf = (G: DarcyGrid, dim: 1 | 2) => (dim === 1 ? G.n : G.n * G.n);
 
+const DARCY_BATCH_KEYS = fg.optionKeys<DarcyGraph>({ dim: true, radius: true });
+
 /** S copies of the grid's graph holding fields first … first + S − 1 of G, with their solutions u. */
 export function darcyBatch(G: DarcyGrid, o: DarcyGraph, S: number, first: number): { x: NknInput; u: Float64Array } {
+  o = fg.checkOptions('darcyBatch', o, DARCY_BATCH_KEYS) as typeof o;
   const n = pointsOf(G, o.dim);
   const g = replicateGraph(radiusGraph(gridPoints(G.n, o.dim), o.dim, o.radius), S);
   return { x: nknInput(g, G.a.slice(first * n, (first + S) * n)), u: G.u.slice(first * n, (first + S) * n) };
 }
+
+const DARCY_TEST_ERROR_KEYS = fg.optionKeys<Parameters<typeof darcyTestError>[1]>({ dim: true, radius: true, first: true, count: true, scale: true, maxEdges: true });
 
 /**
  * Mean relative L² error of `predict` (u times `scale`) over fields first … first + count − 1,
  * in batches of at most ~`maxEdges` edges (a global kernel on a fine grid has n² per field).
  */
 export async function darcyTestError(G: DarcyGrid, o: DarcyGraph & { first: number; count: number; scale: number; maxEdges?: number }, predict: (x: NknInput) => fg.Tensor): Promise<number> {
+  o = fg.checkOptions('darcyTestError', o, DARCY_TEST_ERROR_KEYS) as typeof o;
   const edges = radiusGraph(gridPoints(G.n, o.dim), o.dim, o.radius).index.E;
   const per = Math.max(1, Math.min(o.count, Math.floor((o.maxEdges ?? 2 ** 18) / edges)));
   let total = 0;

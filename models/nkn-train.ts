@@ -14,11 +14,14 @@ export interface FitOptions {
   onLog?: (step: number, loss: number) => void;
 }
 
+const FIT_NKN_KEYS = fg.optionKeys<FitOptions>({ layers: true, steps: true, lr: true, logEvery: true, onLog: true });
+
 /**
  * Adam on the mean squared error of u over all nodes; `params` is left untouched (the result
  * is a new tree), so a shallow network's parameters can seed several deeper ones.
  */
 export async function fitNkn(model: NknModel, params: NknParams, x: NknInput, u: fg.Tensor, o: FitOptions): Promise<{ params: NknParams; losses: { step: number; loss: number }[] }> {
+  o = fg.checkOptions('fitNkn', o, FIT_NKN_KEYS) as typeof o;
   const opt = fg.optim.adam(params, { lr: o.lr ?? 3e-3 });
   const every = o.logEvery ?? 10;
   const losses: { step: number; loss: number }[] = [];

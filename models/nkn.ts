@@ -79,7 +79,10 @@ export interface NknModel {
 
 const mlpOf = (sizes: number[], seed: number, activation: 'tanh' | 'gelu' = 'gelu') => mlp({ sizes, activation, seed });
 
+const NKN_KEYS = fg.optionKeys<NknOptions>({ dim: true, width: true, hidden: true, seed: true, scale: true, edgeOp: true });
+
 export function nkn(o: NknOptions): NknModel {
+  o = fg.checkOptions('nkn', o, NKN_KEYS) as typeof o;
   const d = checkInt('nkn', 'width', o.width);
   const hid = checkInt('nkn', 'hidden', o.hidden ?? 32);
   if (o.dim !== 1 && o.dim !== 2) throw new fg.ArgumentError(`nkn: dim must be 1 or 2, got ${o.dim}`);
@@ -145,11 +148,14 @@ export interface GnnParams {
   Q: MlpParams;
 }
 
+const GNN_BASELINE_KEYS = fg.optionKeys<NknOptions>({ dim: true, width: true, hidden: true, seed: true, scale: true, edgeOp: true });
+
 /**
  * A plain message-passing network, the simpler baseline: h_i ← h_i + τ·mean_j M([h_j, e_ij])
  * with one message MLP M shared by all layers.
  */
 export function gnnBaseline(o: NknOptions): { params: GnnParams; apply(p: GnnParams, x: NknInput, layers: number): fg.Tensor } {
+  o = fg.checkOptions('gnnBaseline', o, GNN_BASELINE_KEYS) as typeof o;
   const d = checkInt('gnnBaseline', 'width', o.width);
   const hid = checkInt('gnnBaseline', 'hidden', o.hidden ?? 32);
   const seed = o.seed ?? 0;
@@ -170,12 +176,15 @@ export function gnnBaseline(o: NknOptions): { params: GnnParams; apply(p: GnnPar
   };
 }
 
+const DIFFUSION_MATRIX_KEYS = fg.optionKeys<NonNullable<Parameters<typeof diffusionMatrix>[2]>>({ tau: true });
+
 /**
  * The linear diffusion operator of a layer, h ↦ mean_j K_ij (h_j − h_i), as a dense
  * [N·d, N·d] matrix (row (i, a), column (j, c)), each row scaled by 1/|N(i)|; with `tau`,
  * the layer's diffusion step I + τ·(that matrix) instead.
  */
 export async function diffusionMatrix(K: fg.Tensor, graph: Graph, opts: { tau?: number } = {}): Promise<Float64Array> {
+  opts = fg.checkOptions('diffusionMatrix', opts, DIFFUSION_MATRIX_KEYS) as typeof opts;
   const { src, dst, offsets, numNodes: N, E } = graph.index;
   const d = K.shape[1]!;
   const k = await K.data();

@@ -3,7 +3,7 @@ import { activationFn, type Activation } from './activations.js';
 import { affine, dense, denseParams, type DenseParams } from './dense.js';
 import { depthBasis, depthCoefficients, evalDepth, type DepthBasis, type DepthBasisSpec } from './depth.js';
 import type { Initializer } from './init.js';
-import { checkInput, checkInt, checkReal, type Model } from './model.js';
+import { checkInput, checkInt, checkReal, type Model, checkApplyOptions, type ApplyOptions } from './model.js';
 import { subSeed } from './random.js';
 import { resnet, type ResnetModel, type ResnetParams } from './resnet.js';
 import { countParams, disposeTree } from './tree.js';
@@ -77,7 +77,11 @@ export interface NodeModel extends Model<NodeParams> {
   withSolver(s: Partial<Solver>): NodeModel;
 }
 
+const SOLVER_KEYS = fg.optionKeys<Solver>({ method: true, steps: true, grad: true });
+const TRAJECTORY_KEYS = fg.optionKeys<Solver & { times: number[] }>({ method: true, steps: true, grad: true, times: true });
+
 export function checkSolver(who: string, s: Partial<Solver>, base: Solver): Solver {
+  fg.checkOptions(who, s, SOLVER_KEYS);
   const method = s.method ?? base.method;
   if (!FIXED.includes(method)) throw new fg.ArgumentError(`${who}: method must be one of ${FIXED.join(', ')}, got ${JSON.stringify(method)}`);
   const steps = checkInt(who, 'steps', s.steps ?? base.steps);
@@ -91,6 +95,8 @@ export function augment(x: fg.Tensor, m: number, d: number): fg.Tensor {
   return m < d ? fg.pad(x, [[0, 0], [0, d - m]]) : x;
 }
 
+const NODE_KEYS = fg.optionKeys<NodeOptions>({ width: true, inputSize: true, outputSize: true, variant: true, activation: true, T: true, basis: true, method: true, steps: true, grad: true, init: true, gain: true, seed: true });
+
 /**
  * A Neural ODE dx/dt = σ(x·W(t) + b(t)) on [0, T] with W and b given by a basis in depth,
  * integrated by fg.odeint; the output is x(T) (or a dense readout of it). With inputSize < width
@@ -98,6 +104,7 @@ export function augment(x: fg.Tensor, m: number, d: number): fg.Tensor {
  * each other in the larger space (a plain 1-D NODE's flow map is monotone).
  */
 export function node(opts: NodeOptions): NodeModel {
+  opts = fg.checkOptions('node', opts, NODE_KEYS) as typeof opts;
   const who = 'node';
   const d = checkInt(who, 'width', opts?.width);
   const m = checkInt(who, 'inputSize', opts.inputSize ?? d);
@@ -145,11 +152,11 @@ function build(c: Built): NodeModel {
     // the same fused σ(x·W + b) as a ResNet layer, so resnetFromNode matches Euler to round-off
     return affine(x, W, p.b ? evalDepth(basis, p.b, t) : zeroBias, c.activation);
   };
-  const trajectory = (p: NodeParams, x: fg.Tensor, o: Partial<Solver> & { times?: number[] } = {}) => {
+  const trajectory = (p: NodeParams, x: fg.Tensor, opts?: Partial<Solver> & { times?: number[] }) => {
+    const { times = [0, T], ...o } = fg.checkOptions(`${who}.trajectory`, opts, TRAJECTORY_KEYS);
     checkInput(who, x, [m]);
     check(p);
-    const s = checkSolver(who, o, c.solver);
-    const times = o.times ?? [0, T];
+    const s = checkSolver(`${who}.trajectory`, o, c.solver);
     // steps per interval between output times, so that [0, T] is split into s.steps in all
     const steps = Math.max(1, Math.round(s.steps / (times.length - 1)));
     return fg.odeint(rhs, augment(x, m, d), times, { method: s.method, steps, params: p, grad: s.grad });
@@ -169,8 +176,9 @@ function build(c: Built): NodeModel {
     parameterCount: countParams(c.params),
     rhs,
     trajectory,
-    withSolver: (s) => build({ ...c, solver: checkSolver(who, s, c.solver) }),
-    apply(p, x) {
+    withSolver: (s) => build({ ...c, solver: checkSolver(`${who}.withSolver`, s, c.solver) }),
+    apply(p, x, o?: ApplyOptions) {
+      checkApplyOptions(who, o);
       const ys = trajectory(p, x);
       const h = fg.reshape(fg.slice(ys, [1], [2]), [x.shape[0]!, d]);
       return p.readout ? dense(p.readout, h) : h;

@@ -4,7 +4,7 @@ import { checkConstraint, constrain, type WeightConstraint } from './constraints
 import { affine, dense, denseParams, type DenseParams } from './dense.js';
 import { depthBasis, depthCoefficients, evalDepth, type DepthBasis, type DepthBasisSpec } from './depth.js';
 import type { Initializer } from './init.js';
-import { checkInput, checkInt, checkReal, type Model } from './model.js';
+import { checkInput, checkInt, checkReal, type Model, checkApplyOptions, type ApplyOptions } from './model.js';
 import { subSeed } from './random.js';
 import { countParams } from './tree.js';
 
@@ -51,6 +51,8 @@ export interface ResnetModel extends Model<ResnetParams> {
   states(params: ResnetParams, x: fg.Tensor): fg.Tensor[];
 }
 
+const RESNET_KEYS = fg.optionKeys<ResnetOptions>({ width: true, layers: true, activation: true, T: true, basis: true, alpha: true, inputSize: true, outputSize: true, constraint: true, init: true, gain: true, seed: true });
+
 /**
  * The residual network x_{n+1} = x_n + α_n·σ(x_n·W_n + b_n), n = 0 … L−1, with W_n = W(t_n) and
  * b_n = b(t_n) from a basis in depth (per sample in column form: x + α·σ(W_nᵀx + b_n); the
@@ -58,6 +60,7 @@ export interface ResnetModel extends Model<ResnetParams> {
  * dx/dt = σ(x·W(t) + b(t)).
  */
 export function resnet(opts: ResnetOptions): ResnetModel {
+  opts = fg.checkOptions('resnet', opts, RESNET_KEYS) as typeof opts;
   const who = 'resnet';
   const d = checkInt(who, 'width', opts?.width);
   const L = checkInt(who, 'layers', opts.layers);
@@ -114,7 +117,8 @@ export function resnet(opts: ResnetOptions): ResnetModel {
     parameterCount: countParams(params),
     layerWeights,
     states,
-    apply(p, x) {
+    apply(p, x, o?: ApplyOptions) {
+      checkApplyOptions(who, o);
       const xs = states(p, x);
       const h = xs[xs.length - 1]!;
       return p.readout ? dense(p.readout, h) : h;

@@ -81,6 +81,8 @@ function perMatrix(w: fg.Tensor, measure: StiffnessMeasure): fg.Tensor {
   return measure === 'eigen' ? fg.linalg.stiffness(w) : singularGap(w);
 }
 
+const STIFFNESS_PENALTY_KEYS = fg.optionKeys<NonNullable<Parameters<typeof stiffnessPenalty>[1]>>({ measure: true });
+
 /**
  * Σ_n S(W_n) over the layers as a scalar tensor, differentiable in the weights: S is
  * max|λ| − min|λ| ('eigen', the default) or σ₁ − σ_d ('singular'). `weights` is a stack
@@ -88,6 +90,7 @@ function perMatrix(w: fg.Tensor, measure: StiffnessMeasure): fg.Tensor {
  * Add κ·stiffnessPenalty(...) to a loss, e.g. train({ penalty: (p) => fg.mul(stiffnessPenalty(layerStack(net, p)), κ) }).
  */
 export function stiffnessPenalty(weights: fg.Tensor | readonly fg.Tensor[], opts: { measure?: StiffnessMeasure } = {}): fg.Tensor {
+  opts = fg.checkOptions('stiffnessPenalty', opts, STIFFNESS_PENALTY_KEYS) as typeof opts;
   const who = 'stiffnessPenalty';
   const measure = measureOf(who, opts.measure ?? 'eigen');
   return groups(who, weights).map((w) => fg.sum(perMatrix(w, measure))).reduce((a, b) => fg.add(a, b));

@@ -94,11 +94,14 @@ export interface DarcyGrid {
   u: Float64Array;
 }
 
+const DARCY1D_KEYS = fg.optionKeys<Darcy1dOptions>({ samples: true, seed: true, fine: true, resolutions: true, forcing: true });
+
 /**
  * Seeded 1-D Darcy problems: a = exp(smooth Gaussian random field), f = 1, solved at `fine`
  * points and subsampled to each resolution.
  */
 export function darcy1d(o: Darcy1dOptions = {}): DarcyGrid[] {
+  o = fg.checkOptions('darcy1d', o, DARCY1D_KEYS) as typeof o;
   const S = checkInt('darcy1d', 'samples', o.samples ?? 16);
   const fine = checkInt('darcy1d', 'fine', o.fine ?? 1025);
   const res = o.resolutions ?? [33, 65, 129, 257];
@@ -202,8 +205,11 @@ export interface Darcy2dOptions {
   forcing?: (x: number, y: number) => number;
 }
 
+const DARCY2D_KEYS = fg.optionKeys<Darcy2dOptions>({ samples: true, seed: true, resolutions: true, coefficient: true, forcing: true });
+
 /** Seeded 2-D Darcy problems, each solved at every resolution (x holds the points [n², 2]). */
 export function darcy2d(o: Darcy2dOptions = {}): DarcyGrid[] {
+  o = fg.checkOptions('darcy2d', o, DARCY2D_KEYS) as typeof o;
   const S = checkInt('darcy2d', 'samples', o.samples ?? 4);
   const res = o.resolutions ?? [29, 57, 85];
   res.forEach((r, i) => checkInt('darcy2d', `resolutions[${i}]`, r));

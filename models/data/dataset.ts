@@ -51,12 +51,15 @@ export interface Split {
   test: Dataset;
 }
 
+const SPLIT_KEYS = fg.optionKeys<NonNullable<Parameters<typeof split>[1]>>({ seed: true, fractions: true, minSize: true });
+
 /**
  * A seeded shuffle cut into train / validation / test parts (default 60/20/20). Part sizes are
  * rounded down from the fractions, the remainder goes to train; each part must get at least
  * `minSize` samples (default 1).
  */
 export function split(ds: Dataset, opts: { seed?: number; fractions?: [number, number, number]; minSize?: number } = {}): Split {
+  opts = fg.checkOptions('split', opts, SPLIT_KEYS) as typeof opts;
   const f = opts.fractions ?? [0.6, 0.2, 0.2];
   if (!Array.isArray(f) || f.length !== 3 || f.some((v) => !(v >= 0)) || Math.abs(f[0] + f[1] + f[2] - 1) > 1e-9) {
     throw new fg.ArgumentError(`split: fractions must be three non-negative numbers that sum to 1 (train, validation, test), got ${JSON.stringify(f)}`);
@@ -105,11 +108,14 @@ export function batchOf(ds: Dataset, indices: Int32Array): Batch {
   return { x: fg.tensor(part.x, [b, ...ds.xShape]), y, indices };
 }
 
+const BATCHES_KEYS = fg.optionKeys<Parameters<typeof batches>[1]>({ batchSize: true, seed: true, epoch: true, shuffle: true, dropLast: true });
+
 /**
  * The minibatches of one epoch: a seeded shuffle (a new order for each (seed, epoch)), cut into
  * batches of batchSize (the last one smaller unless dropLast).
  */
 export function* batches(ds: Dataset, opts: { batchSize: number; seed?: number; epoch?: number; shuffle?: boolean; dropLast?: boolean }): Generator<Batch> {
+  opts = fg.checkOptions('batches', opts, BATCHES_KEYS) as typeof opts;
   const bs = opts.batchSize;
   if (!(Number.isInteger(bs) && bs >= 1)) throw new fg.ArgumentError(`batches: batchSize must be a positive integer, got ${String(bs)}`);
   if (ds.n === 0) throw new fg.ArgumentError(`batches: ${ds.name} has no samples`);
