@@ -145,7 +145,8 @@ export function vjp(f: Fn, ...primals: any[]): [any, ((ct: any) => any[]) & { di
   const fn = (ct: unknown) => {
     checkAlive('vjp (vjpFn)', 'cotangent', [ct]);
     const seeds = flatten(ct).leaves;
-    if (seeds.length !== outs.length || seeds.some((s, i) => s.size % outs[i]!.size !== 0 || s.rank < outs[i]!.rank)) {
+    // each cotangent has its output's shape, after leading batch dimensions (jacrev pulls a batch)
+    if (seeds.length !== outs.length || seeds.some((s, i) => s.rank < outs[i]!.rank || s.shape.slice(s.rank - outs[i]!.rank).join() !== outs[i]!.shape.join())) {
       throw new ShapeError(`vjp: cotangents ${seeds.map((s) => fmtShape(s.shape)).join(', ')} do not match the outputs ${outs.map((o) => fmtShape(o.shape)).join(', ')}`);
     }
     return rebuildArgs(gradsFor(level, leaves, outs, seeds, true));
@@ -255,6 +256,8 @@ function identityBatch(like: Tensor, shape: Shape): Tensor {
 /** Hessian-vector product H(x)·v of a scalar f: forward-over-reverse. */
 export function hvp(f: (x: Tensor) => Tensor, x: Tensor, v: Tensor): Tensor {
   if (typeof f !== 'function') throw new ArgumentError(`hvp: f must be a function, got ${describe(f)}`);
+  singleTensor(x, 'hvp');
+  if (!(v instanceof Tensor) || v.shape.join() !== x.shape.join()) throw new ShapeError(`hvp: v must be a Tensor of the shape of x ${fmtShape(x.shape)}, got ${describe(v)}`);
   checkAlive('hvp', 'x', [x]);
   checkAlive('hvp', 'v', [v]);
   const [, t] = jvp(grad(f), [x], [v]);

@@ -1,4 +1,5 @@
 import { fromValues } from '../../engine/creation.js';
+import { asPublic, checkNumbers, checkTensor } from '../../engine/args.js';
 import { ArgumentError, ShapeError, fmtShape } from '../../engine/errors.js';
 import { normAxis, sameShape, sizeOf, type Shape } from '../../engine/shape.js';
 import { Tensor } from '../../engine/tensor.js';
@@ -80,7 +81,9 @@ const gatherOp: OpDef<GatherAttrs> = defineOp<GatherAttrs>({
 
 type Indices = Tensor | readonly number[];
 
-const indexTensor = (like: Tensor, idx: Indices) => (idx instanceof Tensor ? idx : fromValues(Float64Array.from(idx as number[]), [idx.length], like.backend));
+function indexTensor(who: string, like: Tensor, idx: Indices, name = 'indices'): Tensor {
+  return idx instanceof Tensor ? idx : fromValues(Float64Array.from(checkNumbers(who, `${name} (a Tensor or an array of integers)`, idx)), [idx.length], like.backend);
+}
 
 /**
  * x indexed along `axis` by integer indices (stored as floats; negative ones count from the
@@ -90,7 +93,8 @@ const indexTensor = (like: Tensor, idx: Indices) => (idx instanceof Tensor ? idx
  * at once would need a readback), the result being NaN where the index was bad.
  */
 export function gather(x: Tensor, indices: Indices, axis = 0): Tensor {
-  return apply(gatherOp, [x, indexTensor(x, indices)], { axis: normAxis('gather', axis, x.rank) });
+  checkTensor('gather', 'x', x);
+  return apply(gatherOp, [x, indexTensor('gather', x, indices)], { axis: normAxis('gather', axis, x.rank) });
 }
 
 // ---------------------------------------------------------------- scatterAdd
@@ -146,21 +150,28 @@ const scatterAddOp: OpDef<ScatterAttrs> = defineOp<ScatterAttrs>({
  * as in gather (on WebGPU from the next read, their updates dropped).
  */
 export function scatterAdd(updates: Tensor, indices: Indices, size: number, axis = 0): Tensor {
-  const idx = indexTensor(updates, indices);
+  checkTensor('scatterAdd', 'updates', updates);
+  const idx = indexTensor('scatterAdd', updates, indices);
   return apply(scatterAddOp, [updates, idx], { axis: normAxis('scatterAdd', axis, updates.rank - idx.rank + 1), size });
 }
 
 /** Sums of the rows of data (along axis 0) that share a segment id: out[s] = Σ_{ids[j] = s} data[j]. */
 export function segmentSum(data: Tensor, segmentIds: Indices, numSegments: number): Tensor {
-  return scatterAdd(data, segmentIds, numSegments, 0);
+  checkTensor('segmentSum', 'data', data);
+  const ids = indexTensor('segmentSum', data, segmentIds, 'segmentIds');
+  return asPublic('segmentSum', () => scatterAdd(data, ids, numSegments, 0));
 }
 
 /** Means of the rows of data that share a segment id; an empty segment gives 0. */
 export function segmentMean(data: Tensor, segmentIds: Indices, numSegments: number): Tensor {
-  const ids = indexTensor(data, segmentIds);
-  const counts = scatterAdd(broadcastTo(fromValues([1], [], data.backend), ids.shape), ids, numSegments, 0);
-  const shape = [numSegments, ...data.shape.slice(ids.rank).map(() => 1)];
-  return div(segmentSum(data, ids, numSegments), reshape(maximum(counts, 1), shape));
+  checkTensor('segmentMean', 'data', data);
+  const ids = indexTensor('segmentMean', data, segmentIds, 'segmentIds');
+  return asPublic('segmentMean', () => {
+    const sums = scatterAdd(data, ids, numSegments, 0);
+    const counts = scatterAdd(broadcastTo(fromValues([1], [], data.backend), ids.shape), ids, numSegments, 0);
+    const shape = [numSegments, ...data.shape.slice(ids.rank).map(() => 1)];
+    return div(sums, reshape(maximum(counts, 1), shape));
+  });
 }
 
 // ---------------------------------------------------------------- oneHot
@@ -206,6 +217,6 @@ const oneHotOp: OpDef<OneHotAttrs> = defineOp<OneHotAttrs>({
  * Others throw as in gather (on WebGPU from the next read, their rows NaN).
  */
 export function oneHot(indices: Indices, depth: number, axis = -1): Tensor {
-  const idx = indices instanceof Tensor ? indices : fromValues(Float64Array.from(indices as number[]), [indices.length]);
+  const idx = indices instanceof Tensor ? indices : fromValues(Float64Array.from(checkNumbers('oneHot', 'indices (a Tensor or an array of integers)', indices)), [indices.length]);
   return apply(oneHotOp, [idx], { depth, axis: normAxis('oneHot', axis, idx.rank + 1) });
 }

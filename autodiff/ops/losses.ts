@@ -1,6 +1,7 @@
 // Softmax and the losses, as compositions of ops: each step is exact and stable (the shift by
 // the maximum keeps exp ≤ 1), so no op of their own is needed; their derivatives are those of
 // the parts. The mean squared error, the loss of every regression step, is one op of its own.
+import { asPublic, checkNumbers, checkTensor } from '../../engine/args.js';
 import { fromValues } from '../../engine/creation.js';
 import { ShapeError, fmtShape } from '../../engine/errors.js';
 import { normAxis, sameShape, sizeOf, type Shape } from '../../engine/shape.js';
@@ -26,21 +27,24 @@ function shifted(x: Tensor, axis: Axes): Tensor {
 
 /** log Σ exp(x) over all elements, or one axis or several, without overflow. */
 export function logSumExp(x: Tensor, axis?: Axes, keepDims = false): Tensor {
-  const m = stopGradient(max(x, axis, true));
-  const s = log(sum(exp(sub(x, m)), axis, keepDims));
-  return add(s, keepDims ? m : reshape(m, s.shape));
+  checkTensor('logSumExp', 'x', x);
+  return asPublic('logSumExp', () => {
+    const m = stopGradient(max(x, axis, true));
+    const s = log(sum(exp(sub(x, m)), axis, keepDims));
+    return add(s, keepDims ? m : reshape(m, s.shape));
+  });
 }
 
 /** log softmax(x) along an axis (default the last): x − max − log Σ exp(x − max), stable for any logits. */
 export function logSoftmax(x: Tensor, axis = -1): Tensor {
-  const a = normAxis('logSoftmax', axis, x.rank);
+  const a = normAxis('logSoftmax', axis, checkTensor('logSoftmax', 'x', x).rank);
   const z = shifted(x, a);
   return sub(z, log(sum(exp(z), a, true)));
 }
 
 /** exp(x) / Σ exp(x) along an axis (default the last), computed from x − max (no overflow). */
 export function softmax(x: Tensor, axis = -1): Tensor {
-  const a = normAxis('softmax', axis, x.rank);
+  const a = normAxis('softmax', axis, checkTensor('softmax', 'x', x).rank);
   const e = exp(shifted(x, a));
   return div(e, sum(e, a, true));
 }
@@ -53,7 +57,8 @@ export function crossEntropy(logits: Tensor, labels: Tensor | readonly number[])
   const ls = logits instanceof Tensor ? logits : null;
   if (!ls || ls.rank < 1) throw new ShapeError(`crossEntropy: logits must be a tensor [..., classes], got ${ls ? fmtShape(ls.shape) : typeof logits}`);
   const classes = ls.shape[ls.rank - 1]!;
-  const hot = oneHot(labels instanceof Tensor ? labels : fromValues(Float64Array.from(labels), [labels.length], ls.backend), classes, -1);
+  if (!(labels instanceof Tensor)) checkNumbers('crossEntropy', 'labels (a Tensor or an array of class indices)', labels);
+  const hot = asPublic('crossEntropy', () => oneHot(labels instanceof Tensor ? labels : fromValues(Float64Array.from(labels), [labels.length], ls.backend), classes, -1));
   if (!sameShape(hot.shape, ls.shape)) {
     throw new ShapeError(`crossEntropy: labels ${fmtShape(hot.shape.slice(0, -1))} must have the shape of logits ${fmtShape(ls.shape)} without its last (class) axis`);
   }
@@ -127,6 +132,8 @@ const mseOp: OpDef = defineOp({
 
 /** Mean squared error over all elements: mean((pred − target)²); pred and target of one shape. */
 export function mseLoss(pred: Tensor, target: Tensor): Tensor {
+  checkTensor('mseLoss', 'pred', pred);
+  checkTensor('mseLoss', 'target', target);
   mseShape([pred.shape, target.shape]);
   if (pred.size === 0) return mean(square(sub(pred, target)));
   return apply(mseOp, [pred, target], undefined);
