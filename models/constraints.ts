@@ -1,5 +1,5 @@
 import * as fg from '../index.js';
-import { checkReal } from './model.js';
+import { checkReal, checkTensor } from './model.js';
 
 /**
  * Weight structure the research uses: θ = β(W + Wᵀ) + (1 − β)(W − Wᵀ) − γI ("mixed"); β = 0
@@ -31,6 +31,8 @@ export function checkConstraint(who: string, c: WeightConstraint | undefined): W
 
 /** The constrained square matrix for a free one ([n, n]). */
 export function constrain(W: fg.Tensor, c: WeightConstraint): fg.Tensor {
+  checkTensor('constrain', 'W', W);
+  c = checkConstraint('constrain', c);
   if (c.kind === 'none') return W;
   const n = W.shape[0]!;
   if (W.rank !== 2 || W.shape[1] !== n) throw new fg.ShapeError(`constrain: the ${c.kind} parameterization needs a square matrix, got [${W.shape.join(', ')}]`);

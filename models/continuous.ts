@@ -2,7 +2,7 @@ import * as fg from '../index.js';
 import type { Activation } from './activations.js';
 import { dense, denseParams, type DenseParams } from './dense.js';
 import { refineCoefficients, type DepthBasisSpec } from './depth.js';
-import { checkInput, checkInt, type Model, checkApplyOptions, type ApplyOptions } from './model.js';
+import { checkInput, checkInt, type Model, checkApplyOptions, type ApplyOptions, checkParamTree, checkShaped, checkTensor } from './model.js';
 import { checkSolver, node, type FixedMethod, type NodeModel, type NodeParams, type Solver } from './node.js';
 import { subSeed } from './random.js';
 import { countParams } from './tree.js';
@@ -83,6 +83,7 @@ function assemble(opts: ContinuousNetOptions, blocks: NodeModel[], params: Conti
     apply(p, x, o?: ApplyOptions) {
       checkApplyOptions(who, o);
       checkInput(who, x, [opts.inputSize]);
+      checkParamTree(who, p, params);
       if (p?.blocks?.length !== blocks.length) throw new fg.ShapeError(`${who}: params has ${p?.blocks?.length ?? 'no'} blocks, expected ${blocks.length}`);
       let h = x;
       blocks.forEach((b, i) => (h = b.apply(p.blocks[i]!, h)));
@@ -93,6 +94,7 @@ function assemble(opts: ContinuousNetOptions, blocks: NodeModel[], params: Conti
       return assemble({ ...opts, method: next.method, steps: next.steps }, blocks.map((b) => b.withSolver(next)), params);
     },
     refine(p, factor = 2) {
+      checkParamTree(`${who}.refine`, p, params);
       checkInt(`${who}.refine`, 'factor', factor);
       const nextBlocks: NodeModel[] = [];
       const nextParams: ContinuousNetParams = { blocks: [] };
@@ -129,6 +131,9 @@ const CONVERGENCE_KEYS = fg.optionKeys<NonNullable<Parameters<typeof convergence
  * its integrator's order; one that learned only a discrete map does not.
  */
 export async function convergence(model: ContinuousNetModel, params: ContinuousNetParams, x: fg.Tensor, opts: { method?: FixedMethod; steps?: number[]; referenceSteps?: number } = {}): Promise<ConvergenceResult> {
+  checkShaped('convergence', 'model', model, ['remanifest', 'solver', 'blocks'], 'a model from fg.models.continuousNet(…)');
+  checkParamTree('convergence', params, model.params);
+  checkInput('convergence', x, model.inputShape);
   opts = fg.checkOptions('convergence', opts, CONVERGENCE_KEYS) as typeof opts;
   const method = opts.method ?? model.solver.method;
   const steps = opts.steps ?? [1, 2, 4, 8, 16, 32, 64];

@@ -2,7 +2,7 @@ import * as fg from '../index.js';
 import { activationFn, type Activation } from './activations.js';
 import { dropout } from './dropout.js';
 import { initTensor, type Initializer } from './init.js';
-import { checkApplyOptions, checkInput, checkInt, type ApplyOptions, type Model } from './model.js';
+import { checkApplyOptions, checkInput, checkInt, type ApplyOptions, type Model, checkShaped, checkTensor } from './model.js';
 import { subSeed } from './random.js';
 import { countParams } from './tree.js';
 
@@ -17,8 +17,9 @@ const DENSE_PARAMS_KEYS = fg.optionKeys<Parameters<typeof denseParams>[2]>({ ini
 /** Seeded parameters of a dense layer; the bias starts at zero. */
 export function denseParams(inSize: number, outSize: number, opts: { init?: Initializer; seed: number; gain?: number }): DenseParams {
   opts = fg.checkOptions('denseParams', opts, DENSE_PARAMS_KEYS) as typeof opts;
-  checkInt('dense', 'inSize', inSize);
-  checkInt('dense', 'outSize', outSize);
+  checkInt('denseParams', 'inSize', inSize);
+  checkInt('denseParams', 'outSize', outSize);
+  checkInt('denseParams', 'seed', opts.seed, -Number.MAX_SAFE_INTEGER);
   return { W: initTensor(opts.init ?? 'glorotUniform', [inSize, outSize], opts.seed, opts.gain), b: fg.zeros([outSize]) };
 }
 
@@ -35,6 +36,8 @@ export function affine(x: fg.Tensor, W: fg.Tensor, b: fg.Tensor, activation: Act
 
 /** σ(x·W + b) for x [batch, in]. */
 export function dense(p: DenseParams, x: fg.Tensor, activation: Activation = 'identity'): fg.Tensor {
+  checkShaped('dense', 'p', p, ['W', 'b'], 'dense parameters { W, b } from denseParams(…)');
+  checkTensor('dense', 'x', x);
   const [inSize, outSize] = p.W.shape;
   if (x.rank !== 2 || x.shape[1] !== inSize) {
     throw new fg.ShapeError(`dense: input x has shape [${x.shape.join(', ')}], expected [batch, ${inSize}] for weights W [${inSize}, ${outSize}]`);

@@ -2,7 +2,7 @@ import * as fg from '../index.js';
 import { activationFn, type Activation } from './activations.js';
 import { affine, dense, denseParams, type DenseParams } from './dense.js';
 import { initTensor, type Initializer } from './init.js';
-import { checkInput, checkInt, checkReal, type Model, checkApplyOptions, type ApplyOptions } from './model.js';
+import { checkInput, checkInt, checkReal, type Model, checkApplyOptions, type ApplyOptions, checkParamTree } from './model.js';
 import { subSeed } from './random.js';
 import { countParams } from './tree.js';
 
@@ -158,6 +158,7 @@ export function hamiltonian(opts: HamiltonianOptions): HamiltonianModel {
     }
   };
   const checkParams = (p: HamiltonianParams) => {
+    checkParamTree(who, p, params);
     if (!(p?.K instanceof fg.Tensor) || p.K.shape.join() !== [L, d, d].join() || !(p.b instanceof fg.Tensor) || p.b.shape.join() !== [L, d].join()) {
       throw new fg.ShapeError(`${who}: params K and b must have shapes [${L}, ${d}, ${d}] and [${L}, ${d}]`);
     }

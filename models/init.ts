@@ -9,6 +9,7 @@ import { Rng } from './random.js';
 export type Initializer = 'glorotUniform' | 'glorotNormal' | 'heUniform' | 'heNormal' | 'orthogonal' | 'zeros';
 
 export function fans(shape: readonly number[]): { fanIn: number; fanOut: number } {
+  checkShape('fans', shape);
   if (shape.length === 0) return { fanIn: 1, fanOut: 1 };
   if (shape.length === 1) return { fanIn: shape[0]!, fanOut: shape[0]! };
   if (shape.length === 4) {
@@ -26,8 +27,15 @@ function checkShape(who: string, shape: readonly number[]): void {
   }
 }
 
+const KINDS: readonly string[] = ['glorotUniform', 'glorotNormal', 'heUniform', 'heNormal', 'orthogonal', 'zeros'];
+
+export function checkInitializer(who: string, kind: unknown): void {
+  if (!KINDS.includes(kind as string)) throw new fg.ArgumentError(`${who}: unknown initializer ${typeof kind === 'string' ? JSON.stringify(kind) : String(kind)}; use one of ${KINDS.join(', ')}`);
+}
+
 /** Host values of an initializer (float64), for a seed. */
 export function initValues(kind: Initializer, shape: readonly number[], seed: number, gain = 1): Float64Array {
+  if (typeof seed !== 'number' || !Number.isInteger(seed)) throw new fg.ArgumentError(`init.${String(kind)}: seed must be an integer, got ${typeof seed === 'string' ? JSON.stringify(seed) : String(seed)}`);
   checkShape(kind, shape);
   const n = size(shape);
   const rng = new Rng(seed);

@@ -3,7 +3,7 @@ import { activationFn, type Activation } from './activations.js';
 import { affine, dense, denseParams, type DenseParams } from './dense.js';
 import { depthBasis, depthCoefficients, evalDepth, type DepthBasis, type DepthBasisSpec } from './depth.js';
 import type { Initializer } from './init.js';
-import { checkInput, checkInt, checkReal, type Model, checkApplyOptions, type ApplyOptions } from './model.js';
+import { checkInput, checkInt, checkReal, type Model, checkApplyOptions, type ApplyOptions, checkParamTree, checkTensor } from './model.js';
 import { subSeed } from './random.js';
 import { resnet, type ResnetModel, type ResnetParams } from './resnet.js';
 import { countParams, disposeTree } from './tree.js';
@@ -80,8 +80,8 @@ export interface NodeModel extends Model<NodeParams> {
 const SOLVER_KEYS = fg.optionKeys<Solver>({ method: true, steps: true, grad: true });
 const TRAJECTORY_KEYS = fg.optionKeys<Solver & { times: number[] }>({ method: true, steps: true, grad: true, times: true });
 
-export function checkSolver(who: string, s: Partial<Solver>, base: Solver): Solver {
-  fg.checkOptions(who, s, SOLVER_KEYS);
+export function checkSolver(who: string, s: Partial<Solver> | undefined, base: Solver): Solver {
+  s = fg.checkOptions(who, s, SOLVER_KEYS);
   const method = s.method ?? base.method;
   if (!FIXED.includes(method)) throw new fg.ArgumentError(`${who}: method must be one of ${FIXED.join(', ')}, got ${JSON.stringify(method)}`);
   const steps = checkInt(who, 'steps', s.steps ?? base.steps);
@@ -92,6 +92,9 @@ export function checkSolver(who: string, s: Partial<Solver>, base: Solver): Solv
 
 /** The state padded from m input entries to d with zeros (the augmentation). */
 export function augment(x: fg.Tensor, m: number, d: number): fg.Tensor {
+  checkInt('augment', 'm', m);
+  checkInt('augment', 'd', d);
+  checkInput('augment', x, [m]);
   return m < d ? fg.pad(x, [[0, 0], [0, d - m]]) : x;
 }
 
@@ -142,12 +145,16 @@ interface Built {
 function build(c: Built): NodeModel {
   const { who, d, m, T, basis } = c;
   const check = (p: NodeParams) => {
+    checkParamTree(who, p, c.params);
     if (!(p?.W instanceof fg.Tensor) || p.W.shape.join() !== [basis.size, d, d].join()) {
       throw new fg.ShapeError(`${who}: params.W has shape [${p?.W?.shape?.join(', ') ?? ''}], expected [${basis.size}, ${d}, ${d}] for the ${basis.spec.kind} basis`);
     }
   };
   const zeroBias = fg.zeros([d]);
   const rhs = (t: number, x: fg.Tensor, p: NodeParams) => {
+    checkReal(who, 't', t, (v) => v >= -1e-12 * T && v <= T * (1 + 1e-12), `in [0, ${T}]`);
+    checkInput(who, x, [d]);
+    check(p);
     const W = evalDepth(basis, p.W, t);
     // the same fused σ(x·W + b) as a ResNet layer, so resnetFromNode matches Euler to round-off
     return affine(x, W, p.b ? evalDepth(basis, p.b, t) : zeroBias, c.activation);
@@ -192,9 +199,11 @@ function build(c: Built): NodeModel {
  * W_n = W(nΔt), b_n = b(nΔt) (sampled from `params`, default the NODE's initial ones); the
  * readout is shared. Returns the model with these weights as its `params`.
  */
-export function resnetFromNode(nodeModel: NodeModel, L: number, params: NodeParams = nodeModel.params): ResnetModel {
+export function resnetFromNode(nodeModel: NodeModel, L: number, params?: NodeParams): ResnetModel {
   checkInt('resnetFromNode', 'L', L);
   if (!nodeModel || typeof nodeModel.rhs !== 'function') throw new fg.ArgumentError('resnetFromNode: the first argument must be a NODE from fg.models.node(…)');
+  params ??= nodeModel.params;
+  checkParamTree('resnetFromNode', params, nodeModel.params);
   const { width: d, T, basis } = nodeModel;
   const dt = T / L;
   const act = nodeModel.activation;

@@ -4,7 +4,7 @@ import { checkConstraint, constrain, type WeightConstraint } from './constraints
 import { affine, dense, denseParams, type DenseParams } from './dense.js';
 import { depthBasis, depthCoefficients, evalDepth, type DepthBasis, type DepthBasisSpec } from './depth.js';
 import type { Initializer } from './init.js';
-import { checkInput, checkInt, checkReal, type Model, checkApplyOptions, type ApplyOptions } from './model.js';
+import { checkInput, checkInt, checkReal, type Model, checkApplyOptions, type ApplyOptions, checkParamTree } from './model.js';
 import { subSeed } from './random.js';
 import { countParams } from './tree.js';
 
@@ -85,6 +85,9 @@ export function resnet(opts: ResnetOptions): ResnetModel {
   if (outSize !== undefined) params.readout = denseParams(d, outSize, { seed: subSeed(seed, 2) });
 
   const layerWeights = (p: ResnetParams, n: number) => {
+    checkParamTree(who, p, params);
+    checkInt(who, 'n (layer index)', n, 0);
+    if (n >= L) throw new fg.ArgumentError(`${who}: layer index n = ${n} is out of range for ${L} layers`);
     const t = n * dt;
     return { W: constrain(evalDepth(basis, p.W, t), constraint), b: evalDepth(basis, p.b, t) };
   };
@@ -96,6 +99,7 @@ export function resnet(opts: ResnetOptions): ResnetModel {
   const states = (p: ResnetParams, x: fg.Tensor) => {
     checkInput(who, x, [m]);
     check(p);
+    checkParamTree(who, p, params);
     let h = m < d ? fg.pad(x, [[0, 0], [0, d - m]]) : x;
     const out = [h];
     for (let n = 0; n < L; n++) {

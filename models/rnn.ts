@@ -3,7 +3,7 @@ import { activationFn, type Activation } from './activations.js';
 import { checkConstraint, constrain, type WeightConstraint } from './constraints.js';
 import { dense, denseParams, type DenseParams } from './dense.js';
 import { initTensor, type Initializer } from './init.js';
-import { checkInt, type Model, checkApplyOptions, type ApplyOptions } from './model.js';
+import { checkInt, type Model, checkApplyOptions, type ApplyOptions, checkParamTree, checkTensor } from './model.js';
 import { subSeed } from './random.js';
 import { countParams } from './tree.js';
 
@@ -65,6 +65,8 @@ export function elman(opts: ElmanOptions): ElmanModel {
   if (outSize !== undefined) params.readout = denseParams(d, outSize, { seed: subSeed(seed, 3) });
 
   const states = (p: ElmanParams, x: fg.Tensor, h0?: fg.Tensor) => {
+    checkParamTree(who, p, params);
+    if (h0 !== undefined) checkTensor(who, 'h0', h0);
     if (!(x instanceof fg.Tensor) || x.rank !== 3 || x.shape[2] !== m || (T !== undefined && x.shape[1] !== T)) {
       const got = x instanceof fg.Tensor ? `[${x.shape.join(', ')}]` : typeof x;
       throw new fg.ShapeError(`${who}: input x has shape ${got}, expected [batch, ${T ?? 'steps'}, ${m}] (a batch of sequences of ${m}-vectors)`);
@@ -90,7 +92,7 @@ export function elman(opts: ElmanOptions): ElmanModel {
     inputSize: m,
     hiddenSize: d,
     states,
-    recurrent: (p) => constrain(p.W, constraint),
+    recurrent: (p) => (checkParamTree(who, p, params), constrain(p.W, constraint)),
     apply(p, x, o?: ApplyOptions) {
       checkApplyOptions(who, o);
       const hs = states(p, x);

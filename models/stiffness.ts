@@ -1,5 +1,6 @@
 // Stiffness of layer weights as a differentiable training penalty, and a per-layer report.
 import * as fg from '../index.js';
+import { checkParamTree, checkShaped } from './model.js';
 import { evalDepth } from './depth.js';
 import type { NodeModel, NodeParams } from './node.js';
 import type { ResnetModel, ResnetParams } from './resnet.js';
@@ -15,6 +16,8 @@ const MEASURES: readonly string[] = ['eigen', 'singular'];
 
 /** Weights of each layer as a stack [L, d, d]: the ResNet's W_n, the NODE's W(t) at its step times. Differentiable in params. */
 export function layerStack(model: ResnetModel | NodeModel, params: ResnetParams | NodeParams): fg.Tensor {
+  checkShaped('layerStack', 'model', model, ['params', 'basis'], 'a model from fg.models.resnet(…) or fg.models.node(…)');
+  checkParamTree('layerStack', params, model.params);
   if ('layerWeights' in model) return fg.stack(Array.from({ length: model.layers }, (_, n) => model.layerWeights(params as ResnetParams, n).W));
   const s = model.solver.steps;
   return fg.stack(Array.from({ length: s }, (_, n) => evalDepth(model.basis, params.W, (n * model.T) / s)));

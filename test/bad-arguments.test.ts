@@ -230,8 +230,8 @@ const modelFns = (): Entry[] => [
   e('train', m.train, () => [{ model: mlp, data: ds, epochs: 1, batchSize: 12 }]),
   e('evaluate', m.evaluate, () => [mlp, mlp.params, ds, {}]),
   e('checkFit', m.checkFit, () => [mlp, ds]),
-  e('formatLine', m.formatLine, () => [{ epoch: 1, epochs: 2, step: 1, steps: 2, loss: 1 }]),
-  e('formatBar', m.formatBar, () => [{ epoch: 1, epochs: 2, step: 1, steps: 2, loss: 1 }, 10]),
+  e('formatLine', m.formatLine, () => [{ epoch: 1, epochs: 2, batch: 1, batches: 2, step: 1, loss: 1, stepsPerSecond: 5 }]),
+  e('formatBar', m.formatBar, () => [{ epoch: 1, epochs: 2, batch: 1, batches: 2, step: 1, loss: 1, stepsPerSecond: 5 }, 10]),
   // initializers
   ...(['glorotUniform', 'glorotNormal', 'heUniform', 'heNormal', 'orthogonal'] as const).map((k) => e(`init.${k}`, m.init[k], () => [[2, 2], { seed: 1 }])),
   e('init', m.init.initTensor, () => ['heNormal', [2, 2], 1, 1]),

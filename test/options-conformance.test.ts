@@ -16,6 +16,9 @@ let ham: ReturnType<typeof m.hamiltonian>;
 let rnn: ReturnType<typeof m.elman>;
 let cnet: ReturnType<typeof m.continuousNet>;
 let ds: ReturnType<typeof m.data.moons>;
+let nknModel: ReturnType<typeof m.nkn>;
+let graph: ReturnType<typeof m.radiusGraph>;
+let darcy: ReturnType<typeof m.data.darcy1d>;
 
 beforeAll(async () => {
   await fg.init({ backend: 'cpu' });
@@ -26,6 +29,9 @@ beforeAll(async () => {
   rnn = m.elman({ inputSize: 1, hiddenSize: 2, seqLength: 3 });
   cnet = m.continuousNet({ inputSize: 2, width: 2, steps: 2 });
   ds = m.data.moons({ n: 20 });
+  nknModel = m.nkn({ dim: 1, width: 2, hidden: 4 });
+  graph = m.radiusGraph(m.gridPoints(3, 1), 1, 0.6);
+  darcy = m.data.darcy1d({ samples: 2, fine: 9, resolutions: [5] });
 });
 
 /** [the name the error must carry, the misspelled key, a call that passes it] */
@@ -100,10 +106,10 @@ const cases: [string, string, () => unknown][] = [
   ['train: split', 'fraction', () => m.train({ model: mlp, data: ds, split: { fraction: [0.5, 0.25, 0.25] } } as never)],
   ['train: earlyStopping', 'patient', () => m.train({ model: mlp, data: ds, earlyStopping: { patient: 2 } } as never)],
   ['evaluate', 'chunks', () => m.evaluate(mlp, mlp.params, ds, { chunks: 8 } as never)],
-  ['fitNkn', 'step', () => m.fitNkn(null as never, null as never, null as never, fg.zeros([1]), { layers: 1, step: 2 } as never)],
-  ['diffusionMatrix', 'taus', () => m.diffusionMatrix(fg.zeros([1, 1]), null as never, { taus: 1 } as never)],
-  ['darcyBatch', 'radus', () => m.darcyBatch(null as never, { dim: 1, radius: 1, radus: 2 } as never, 1, 0)],
-  ['darcyTestError', 'counts', () => m.darcyTestError(null as never, { dim: 1, radius: 1, first: 0, count: 1, scale: 1, counts: 2 } as never, () => fg.zeros([1]))],
+  ['fitNkn', 'step', () => m.fitNkn(nknModel, nknModel.params, m.nknInput(graph, [1, 1, 1]), fg.zeros([3]), { layers: 1, step: 2 } as never)],
+  ['diffusionMatrix', 'taus', () => m.diffusionMatrix(fg.zeros([graph.index.E, 1, 1]), graph, { taus: 1 } as never)],
+  ['darcyBatch', 'radus', () => m.darcyBatch(darcy[0]!, { dim: 1, radius: 1, radus: 2 } as never, 1, 0)],
+  ['darcyTestError', 'counts', () => m.darcyTestError(darcy[0]!, { dim: 1, radius: 1, first: 0, count: 1, scale: 1, counts: 2 } as never, () => fg.zeros([5]))],
   ['depthBasis (piecewiseLinear)', 'interval', () => m.depthBasis({ kind: 'piecewiseLinear', intervals: 2, interval: 3 } as never)],
   ['resnet: constraint (mixed)', 'gama', () => m.resnet({ width: 2, layers: 1, constraint: { kind: 'mixed', beta: 0.5, gama: 1 } } as never)],
   ['init.glorotUniform', 'seeds', () => m.init.glorotUniform([2, 2], { seed: 0, seeds: 1 } as never)],

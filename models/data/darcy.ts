@@ -1,7 +1,7 @@
 // Darcy flow −∇·(a ∇u) = f with u = 0 on the boundary, solved by our own finite-difference
 // schemes: the data of the nonlocal kernel network examples (seeded, no downloads).
 import * as fg from '../../index.js';
-import { checkInt } from '../model.js';
+import { checkInt, checkFunction, checkNumbers } from '../model.js';
 import { Rng } from '../random.js';
 
 // ---------------------------------------------------------------- random coefficient fields
@@ -34,6 +34,7 @@ function randomField(rng: Rng, dim: 1 | 2, modes: number, decay: number, scale: 
 
 /** Solves the tridiagonal system lower[i]·x[i−1] + diag[i]·x[i] + upper[i]·x[i+1] = rhs[i] (Thomas). */
 export function thomas(lower: Float64Array, diag: Float64Array, upper: Float64Array, rhs: Float64Array): Float64Array {
+  for (const [what, v] of [['lower', lower], ['diag', diag], ['upper', upper], ['rhs', rhs]] as const) checkNumbers('thomas', what, v);
   const n = diag.length;
   const c = new Float64Array(n);
   const d = new Float64Array(n);
@@ -53,6 +54,8 @@ export function thomas(lower: Float64Array, diag: Float64Array, upper: Float64Ar
  * the conservative three-point scheme with a at the cell midpoints, second order for smooth a.
  */
 export function solveDarcy1d(a: (x: number) => number, f: (x: number) => number, n: number): Float64Array {
+  checkFunction('solveDarcy1d', 'a', a);
+  checkFunction('solveDarcy1d', 'f', f);
   checkInt('solveDarcy1d', 'n', n);
   if (n < 3) throw new fg.ArgumentError(`solveDarcy1d: n must be at least 3, got ${n}`);
   const h = 1 / (n - 1);
@@ -136,6 +139,8 @@ export function darcy1d(o: Darcy1dOptions = {}): DarcyGrid[] {
  * conjugate gradients (the matrix is symmetric positive definite) to relative residual `tol`.
  */
 export function solveDarcy2d(a: (x: number, y: number) => number, f: (x: number, y: number) => number, n: number, tol = 1e-10): { u: Float64Array; iterations: number } {
+  checkFunction('solveDarcy2d', 'a', a);
+  checkFunction('solveDarcy2d', 'f', f);
   checkInt('solveDarcy2d', 'n', n);
   if (n < 3) throw new fg.ArgumentError(`solveDarcy2d: n must be at least 3, got ${n}`);
   const h = 1 / (n - 1);

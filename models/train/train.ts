@@ -1,4 +1,5 @@
 import * as fg from '../../index.js';
+import { checkDataset, checkParamTree, checkShaped } from '../model.js';
 import { batchOf, batches, checkFinite, split, type Dataset } from '../data/dataset.js';
 import { accuracy, mse, softmaxCrossEntropy } from '../losses.js';
 import type { Model } from '../model.js';
@@ -98,6 +99,8 @@ function lossFor(loss: TrainOptions<unknown>['loss'], ds: Dataset): LossFn {
 
 /** Throws a ShapeError unless the model's input and output fit the data set's samples. */
 export function checkFit(model: Model<unknown>, ds: Dataset): void {
+  checkShaped('checkFit', 'model', model, ['apply', 'inputShape', 'outputShape'], 'a model such as fg.models.mlp(…)');
+  checkDataset('checkFit', ds);
   const inOk = model.inputShape.length === ds.xShape.length && model.inputShape.every((d, i) => d === -1 || d === ds.xShape[i]);
   if (!inOk) {
     throw new fg.ShapeError(`train: the model ${model.name} takes inputs of shape ${fmt(model.inputShape)} per sample, but ${ds.name} has inputs of shape ${fmt(ds.xShape)}`);
@@ -117,6 +120,9 @@ const EVALUATE_KEYS = fg.optionKeys<NonNullable<Parameters<typeof evaluate>[3]>>
  */
 export async function evaluate<P>(model: Model<P>, params: P, ds: Dataset, opts: { loss?: LossName | LossFn; chunk?: number } = {}): Promise<{ loss: number; accuracy?: number }> {
   opts = fg.checkOptions('evaluate', opts, EVALUATE_KEYS) as typeof opts;
+  checkShaped('evaluate', 'model', model, ['apply', 'inputShape', 'outputShape'], 'a model such as fg.models.mlp(…)');
+  checkDataset('evaluate', ds);
+  checkParamTree('evaluate', params, model.params);
   checkFit(model as Model<unknown>, ds);
   const loss = lossFor(opts.loss, ds);
   const chunk = opts.chunk ?? 1024;
