@@ -46,7 +46,8 @@ export function broadcastStrides(shape: Shape, outShape: Shape): number[] {
 
 /** Normalizes a possibly negative axis, with an error that names the op and the shape. */
 export function normAxis(op: string, axis: number, rank: number, arg = 'axis'): number {
-  if (!Number.isInteger(axis) || axis < -rank || axis >= rank) {
+  if (typeof axis !== 'number' || !Number.isInteger(axis)) throw new ShapeError(`${op}: ${arg} must be an integer, got ${typeof axis === 'string' ? JSON.stringify(axis) : String(axis)}`);
+  if (axis < -rank || axis >= rank) {
     throw new ShapeError(`${op}: ${arg} ${axis} is out of range for a tensor of rank ${rank}`);
   }
   return axis < 0 ? axis + rank : axis;

@@ -83,8 +83,8 @@ function assemble(opts: ContinuousNetOptions, blocks: NodeModel[], params: Conti
     apply(p, x, o?: ApplyOptions) {
       checkApplyOptions(who, o);
       checkInput(who, x, [opts.inputSize]);
-      checkParamTree(who, p, params);
       if (p?.blocks?.length !== blocks.length) throw new fg.ShapeError(`${who}: params has ${p?.blocks?.length ?? 'no'} blocks, expected ${blocks.length}`);
+      checkParamTree(who, p, params);
       let h = x;
       blocks.forEach((b, i) => (h = b.apply(p.blocks[i]!, h)));
       return p.readout ? dense(p.readout, h) : h;

@@ -1,5 +1,5 @@
 import { fromValues } from '../../engine/creation.js';
-import { asPublic, checkNumbers, checkTensor } from '../../engine/args.js';
+import { checkNumbers, checkTensor } from '../../engine/args.js';
 import { ArgumentError, ShapeError, fmtShape } from '../../engine/errors.js';
 import { normAxis, sameShape, sizeOf, type Shape } from '../../engine/shape.js';
 import { Tensor } from '../../engine/tensor.js';
@@ -103,6 +103,8 @@ interface ScatterAttrs {
   axis: number;
   /** length of the output's axis */
   size: number;
+  /** the public function the errors name (segmentSum, segmentMean; default scatterAdd) */
+  who?: string;
 }
 
 const scatterWhat = (size: number) => `an axis of length ${size}`;
@@ -112,15 +114,15 @@ const scatterAddOp: OpDef<ScatterAttrs> = defineOp<ScatterAttrs>({
   args: ['updates', 'indices'],
   nondiff: [1],
   saves: { inputs: true, output: false },
-  shape: ([u, idx], { axis, size }) => {
-    if (!(Number.isInteger(size) && size >= 0)) throw new ShapeError(`scatterAdd: size must be a non-negative integer, got ${size}`);
+  shape: ([u, idx], { axis, size, who = 'scatterAdd' }) => {
+    if (!(Number.isInteger(size) && size >= 0)) throw new ShapeError(`${who}: size must be a non-negative integer, got ${size}`);
     if (!(Number.isInteger(axis) && axis >= 0 && axis + idx!.length <= u!.length && sameShape(u!.slice(axis, axis + idx!.length), idx!))) {
-      throw new ShapeError(`scatterAdd: updates ${fmtShape(u!)} must hold the shape of indices ${fmtShape(idx!)} at axis ${axis}`);
+      throw new ShapeError(`${who}: ${who === 'scatterAdd' ? 'updates' : 'data'} ${fmtShape(u!)} must hold the shape of ${who === 'scatterAdd' ? 'indices' : 'segmentIds'} ${fmtShape(idx!)} at axis ${axis}`);
     }
     return [...u!.slice(0, axis), size, ...u!.slice(axis + idx!.length)];
   },
-  cpu: ([u, idx], [us, is], { axis, size }, outShape) => {
-    const ks = checkedIndices('scatterAdd', idx!, size, scatterWhat(size));
+  cpu: ([u, idx], [us, is], { axis, size, who = 'scatterAdd' }, outShape) => {
+    const ks = checkedIndices(who, idx!, size, scatterWhat(size));
     const outer = sizeOf(us!.slice(0, axis));
     const inner = sizeOf(us!.slice(axis + is!.length));
     const out = new Float64Array(sizeOf(outShape));
@@ -131,10 +133,10 @@ const scatterAddOp: OpDef<ScatterAttrs> = defineOp<ScatterAttrs>({
     }
     return out;
   },
-  gpu: (rt, [u, idx], out, { axis, size }) =>
-    launchScatterAdd(rt, u!, idx!, out, size, sizeOf(out.shape.slice(axis + 1)), badIndex('scatterAdd', size, scatterWhat(size))),
+  gpu: (rt, [u, idx], out, { axis, size, who = 'scatterAdd' }) =>
+    launchScatterAdd(rt, u!, idx!, out, size, sizeOf(out.shape.slice(axis + 1)), badIndex(who, size, scatterWhat(size))),
   vjp: ([, idx], _y, g, { axis }, _s, outShape) => [apply(gatherOp, [g, idx!], { axis: axis + g.rank - outShape.length }), null],
-  jvp: ([u, idx], _y, [du], { axis, size }) => du && apply(scatterAddOp, [du, idx!], { axis: axis + du.rank - u!.rank, size }),
+  jvp: ([u, idx], _y, [du], { axis, size, who }) => du && apply(scatterAddOp, [du, idx!], { axis: axis + du.rank - u!.rank, size, who }),
   samples: [
     { shapes: [[4, 3], [4]], attrs: { axis: 0, size: 5 }, values: [undefined, [4, 0, 2, 0]] },
     { shapes: [[2, 3], [3]], attrs: { axis: 1, size: 7 }, values: [undefined, [6, -1, 6]] },
@@ -155,23 +157,27 @@ export function scatterAdd(updates: Tensor, indices: Indices, size: number, axis
   return apply(scatterAddOp, [updates, idx], { axis: normAxis('scatterAdd', axis, updates.rank - idx.rank + 1), size });
 }
 
+/** scatterAdd along axis 0 for the segment reductions, its errors naming `who`. */
+function segments(who: string, data: Tensor, ids: Tensor, numSegments: number): Tensor {
+  if (ids.rank > data.rank) throw new ShapeError(`${who}: segmentIds ${fmtShape(ids.shape)} has a higher rank than data ${fmtShape(data.shape)}`);
+  return apply(scatterAddOp, [data, ids], { axis: 0, size: numSegments, who });
+}
+
 /** Sums of the rows of data (along axis 0) that share a segment id: out[s] = Σ_{ids[j] = s} data[j]. */
 export function segmentSum(data: Tensor, segmentIds: Indices, numSegments: number): Tensor {
   checkTensor('segmentSum', 'data', data);
   const ids = indexTensor('segmentSum', data, segmentIds, 'segmentIds');
-  return asPublic('segmentSum', () => scatterAdd(data, ids, numSegments, 0));
+  return segments('segmentSum', data, ids, numSegments);
 }
 
 /** Means of the rows of data that share a segment id; an empty segment gives 0. */
 export function segmentMean(data: Tensor, segmentIds: Indices, numSegments: number): Tensor {
   checkTensor('segmentMean', 'data', data);
   const ids = indexTensor('segmentMean', data, segmentIds, 'segmentIds');
-  return asPublic('segmentMean', () => {
-    const sums = scatterAdd(data, ids, numSegments, 0);
-    const counts = scatterAdd(broadcastTo(fromValues([1], [], data.backend), ids.shape), ids, numSegments, 0);
-    const shape = [numSegments, ...data.shape.slice(ids.rank).map(() => 1)];
-    return div(sums, reshape(maximum(counts, 1), shape));
-  });
+  const sums = segments('segmentMean', data, ids, numSegments);
+  const counts = segments('segmentMean', broadcastTo(fromValues([1], [], data.backend), ids.shape), ids, numSegments);
+  const shape = [numSegments, ...data.shape.slice(ids.rank).map(() => 1)];
+  return div(sums, reshape(maximum(counts, 1), shape));
 }
 
 // ---------------------------------------------------------------- oneHot
@@ -179,6 +185,8 @@ export function segmentMean(data: Tensor, segmentIds: Indices, numSegments: numb
 interface OneHotAttrs {
   depth: number;
   axis: number;
+  /** the public function the errors name (crossEntropy; default oneHot) */
+  who?: string;
 }
 
 const oneHotWhat = (depth: number) => `depth ${depth}`;
@@ -193,14 +201,14 @@ const oneHotOp: OpDef<OneHotAttrs> = defineOp<OneHotAttrs>({
     if (!(Number.isInteger(axis) && axis >= 0 && axis <= idx!.length)) throw new ShapeError(`oneHot: axis ${axis} is out of range for indices ${fmtShape(idx!)}`);
     return [...idx!.slice(0, axis), depth, ...idx!.slice(axis)];
   },
-  cpu: ([idx], [is], { depth, axis }, outShape) => {
-    const ks = checkedIndices('oneHot', idx!, depth, oneHotWhat(depth), false);
+  cpu: ([idx], [is], { depth, axis, who = 'oneHot' }, outShape) => {
+    const ks = checkedIndices(who, idx!, depth, oneHotWhat(depth), false);
     const inner = sizeOf(is!.slice(axis));
     const out = new Float64Array(sizeOf(outShape));
     ks.forEach((k, p) => (out[(Math.floor(p / inner) * depth + k) * inner + (p % inner)] = 1));
     return out;
   },
-  gpu: (rt, [idx], out, { depth, axis }) => launchOneHot(rt, idx!, out, depth, sizeOf(idx!.shape.slice(axis)), badIndex('oneHot', depth, oneHotWhat(depth), false)),
+  gpu: (rt, [idx], out, { depth, axis, who = 'oneHot' }) => launchOneHot(rt, idx!, out, depth, sizeOf(idx!.shape.slice(axis)), badIndex(who, depth, oneHotWhat(depth), false)),
   vjp: () => [null],
   jvp: () => null,
   samples: [
@@ -217,6 +225,11 @@ const oneHotOp: OpDef<OneHotAttrs> = defineOp<OneHotAttrs>({
  * Others throw as in gather (on WebGPU from the next read, their rows NaN).
  */
 export function oneHot(indices: Indices, depth: number, axis = -1): Tensor {
-  const idx = indices instanceof Tensor ? indices : fromValues(Float64Array.from(checkNumbers('oneHot', 'indices (a Tensor or an array of integers)', indices)), [indices.length]);
-  return apply(oneHotOp, [idx], { depth, axis: normAxis('oneHot', axis, idx.rank + 1) });
+  return oneHotAs('oneHot', indices, depth, axis);
+}
+
+/** oneHot with its errors naming `who` (crossEntropy's labels). */
+export function oneHotAs(who: string, indices: Indices, depth: number, axis = -1): Tensor {
+  const idx = indices instanceof Tensor ? indices : fromValues(Float64Array.from(checkNumbers(who, 'indices (a Tensor or an array of integers)', indices)), [indices.length]);
+  return apply(oneHotOp, [idx], who === 'oneHot' ? { depth, axis: normAxis(who, axis, idx.rank + 1) } : { depth, axis: normAxis(who, axis, idx.rank + 1), who });
 }

@@ -10,7 +10,7 @@ import { apply, defineOp, type OpDef } from '../op.js';
 import { addMaybe, defineTernary } from './elementwise.js';
 import { Tensor } from '../../engine/tensor.js';
 import { add, div, exp, log, mul, neg, square, sub } from './arith.js';
-import { oneHot } from './gather.js';
+import { oneHotAs } from './gather.js';
 import { mean, sum, type Axes } from './reduce.js';
 import { reshape } from './shape.js';
 import { max } from './reduce-more.js';
@@ -58,7 +58,7 @@ export function crossEntropy(logits: Tensor, labels: Tensor | readonly number[])
   if (!ls || ls.rank < 1) throw new ShapeError(`crossEntropy: logits must be a tensor [..., classes], got ${ls ? fmtShape(ls.shape) : typeof logits}`);
   const classes = ls.shape[ls.rank - 1]!;
   if (!(labels instanceof Tensor)) checkNumbers('crossEntropy', 'labels (a Tensor or an array of class indices)', labels);
-  const hot = asPublic('crossEntropy', () => oneHot(labels instanceof Tensor ? labels : fromValues(Float64Array.from(labels), [labels.length], ls.backend), classes, -1));
+  const hot = oneHotAs('crossEntropy', labels instanceof Tensor ? labels : fromValues(Float64Array.from(labels), [labels.length], ls.backend), classes, -1);
   if (!sameShape(hot.shape, ls.shape)) {
     throw new ShapeError(`crossEntropy: labels ${fmtShape(hot.shape.slice(0, -1))} must have the shape of logits ${fmtShape(ls.shape)} without its last (class) axis`);
   }
