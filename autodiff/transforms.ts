@@ -24,7 +24,6 @@ function checkGradOptions(f: unknown, opts: GradOptions | undefined, who: string
   const a = checkOptions(who, opts, GRAD_KEYS).argnums;
   if (a === undefined) return;
   const list: unknown[] = Array.isArray(a) ? a : [a];
-  if (list.length === 0) throw new ArgumentError(`${who}: argnums is empty; name at least one argument to differentiate`);
   list.forEach((i, k) => {
     if (typeof i !== 'number' || !Number.isInteger(i) || i < 0) throw new ArgumentError(`${who}: argnums must be non-negative integers (argument positions), got ${describe(a)}`);
     if (list.indexOf(i) !== k) throw new ArgumentError(`${who}: argnums ${describe(a)} names argument ${i} twice`);

@@ -9,13 +9,6 @@ export function checkTensor(who: string, name: string, v: unknown): Tensor {
   return v;
 }
 
-/** A list of tensors (concat, stack, …). */
-export function checkTensors(who: string, name: string, v: unknown): Tensor[] {
-  if (!Array.isArray(v)) throw new ArgumentError(`${who}: ${name} must be an array of Tensors, got ${describe(v)}`);
-  v.forEach((t, i) => checkTensor(who, `${name}[${i}]`, t));
-  return v;
-}
-
 /** An array (or typed array) of numbers: shapes, indices, axes. */
 export function checkNumbers(who: string, name: string, v: unknown): ArrayLike<number> {
   const ok = (Array.isArray(v) || ArrayBuffer.isView(v)) && Array.prototype.every.call(v, (d: unknown) => typeof d === 'number');

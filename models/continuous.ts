@@ -2,7 +2,7 @@ import * as fg from '../index.js';
 import type { Activation } from './activations.js';
 import { dense, denseParams, type DenseParams } from './dense.js';
 import { refineCoefficients, type DepthBasisSpec } from './depth.js';
-import { checkInput, checkInt, type Model, checkApplyOptions, type ApplyOptions, checkParamTree, checkShaped, checkTensor } from './model.js';
+import { checkInput, checkInt, type Model, checkApplyOptions, type ApplyOptions, checkParamTree, checkShaped } from './model.js';
 import { checkSolver, node, type FixedMethod, type NodeModel, type NodeParams, type Solver } from './node.js';
 import { subSeed } from './random.js';
 import { countParams } from './tree.js';

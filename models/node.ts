@@ -3,7 +3,7 @@ import { activationFn, type Activation } from './activations.js';
 import { affine, dense, denseParams, type DenseParams } from './dense.js';
 import { depthBasis, depthCoefficients, evalDepth, type DepthBasis, type DepthBasisSpec } from './depth.js';
 import type { Initializer } from './init.js';
-import { checkInput, checkInt, checkReal, type Model, checkApplyOptions, type ApplyOptions, checkParamTree, checkTensor } from './model.js';
+import { checkInput, checkInt, checkReal, type Model, checkApplyOptions, type ApplyOptions, checkParamTree } from './model.js';
 import { subSeed } from './random.js';
 import { resnet, type ResnetModel, type ResnetParams } from './resnet.js';
 import { countParams, disposeTree } from './tree.js';

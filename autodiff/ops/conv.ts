@@ -259,7 +259,6 @@ function weightGradB(x: Tensor, g: Tensor, a: ConvWeightGradAttrs): Tensor {
 
 // ---------------------------------------------------------------- public functions
 
-const CONV_KEYS = optionKeys<ConvOptions>({ stride: true, padding: true, dilation: true, groups: true });
 const CONV2D_KEYS = optionKeys<Conv2dOptions>({ stride: true, padding: true, dilation: true, groups: true, bias: true });
 const INPUT_GRAD_KEYS = optionKeys<ConvOptions & { inputSize: unknown }>({ stride: true, padding: true, dilation: true, groups: true, inputSize: true });
 const WEIGHT_GRAD_KEYS = optionKeys<ConvOptions & { kernelSize: unknown }>({ stride: true, padding: true, dilation: true, groups: true, kernelSize: true });
