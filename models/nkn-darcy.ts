@@ -15,10 +15,10 @@ export interface DarcyGraph {
 
 const pointsOf = (G: DarcyGrid, dim: 1 | 2) => (dim === 1 ? G.n : G.n * G.n);
 
-const DARCY_BATCH_KEYS = fg.optionKeys<DarcyGraph>({ dim: true, radius: true });
-
 /** S copies of the grid's graph holding fields first … first + S − 1 of G, with their solutions u. */
+/** The graph settings read from o (often a larger configuration object, so other keys are allowed). */
 function checkGraphSpec(who: string, o: DarcyGraph): void {
+  if (!o || typeof o !== 'object') throw new fg.ArgumentError(`${who}: the graph settings { dim, radius } are required, got ${String(o)}`);
   if (o.dim !== 1 && o.dim !== 2) throw new fg.ArgumentError(`${who}: dim must be 1 or 2, got ${String(o.dim)}`);
   checkReal(who, 'radius', o.radius, (r) => r > 0, 'a positive number');
 }
@@ -27,7 +27,6 @@ export function darcyBatch(G: DarcyGrid, o: DarcyGraph, S: number, first: number
   checkShaped('darcyBatch', 'G', G, ['n', 'x', 'a', 'u'], 'a Darcy grid from fg.models.data.darcy1d/darcy2d(…)');
   checkInt('darcyBatch', 'S', S);
   checkInt('darcyBatch', 'first', first, 0);
-  o = fg.checkOptions('darcyBatch', o, DARCY_BATCH_KEYS) as typeof o;
   checkGraphSpec('darcyBatch', o);
   const n = pointsOf(G, o.dim);
   const fields = G.a.length / n;
@@ -36,8 +35,6 @@ export function darcyBatch(G: DarcyGrid, o: DarcyGraph, S: number, first: number
   return { x: nknInput(g, G.a.slice(first * n, (first + S) * n)), u: G.u.slice(first * n, (first + S) * n) };
 }
 
-const DARCY_TEST_ERROR_KEYS = fg.optionKeys<Parameters<typeof darcyTestError>[1]>({ dim: true, radius: true, first: true, count: true, scale: true, maxEdges: true });
-
 /**
  * Mean relative L² error of `predict` (u times `scale`) over fields first … first + count − 1,
  * in batches of at most ~`maxEdges` edges (a global kernel on a fine grid has n² per field).
@@ -45,7 +42,6 @@ const DARCY_TEST_ERROR_KEYS = fg.optionKeys<Parameters<typeof darcyTestError>[1]
 export async function darcyTestError(G: DarcyGrid, o: DarcyGraph & { first: number; count: number; scale: number; maxEdges?: number }, predict: (x: NknInput) => fg.Tensor): Promise<number> {
   checkShaped('darcyTestError', 'G', G, ['n', 'x', 'a', 'u'], 'a Darcy grid from fg.models.data.darcy1d/darcy2d(…)');
   checkFunction('darcyTestError', 'predict', predict);
-  o = fg.checkOptions('darcyTestError', o, DARCY_TEST_ERROR_KEYS) as typeof o;
   checkGraphSpec('darcyTestError', o);
   for (const k of ['first', 'count'] as const) checkInt('darcyTestError', k, o[k], k === 'first' ? 0 : 1);
   checkReal('darcyTestError', 'scale', o.scale, (v) => v !== 0, 'a non-zero number');
