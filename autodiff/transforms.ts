@@ -255,8 +255,12 @@ function identityBatch(like: Tensor, shape: Shape): Tensor {
 /** Hessian-vector product H(x)·v of a scalar f: forward-over-reverse. */
 export function hvp(f: (x: Tensor) => Tensor, x: Tensor, v: Tensor): Tensor {
   if (typeof f !== 'function') throw new ArgumentError(`hvp: f must be a function, got ${describe(f)}`);
-  singleTensor(x, 'hvp');
-  if (!(v instanceof Tensor) || v.shape.join() !== x.shape.join()) throw new ShapeError(`hvp: v must be a Tensor of the shape of x ${fmtShape(x.shape)}, got ${describe(v)}`);
+  const xs = flatten(x).leaves;
+  const vs = flatten(v).leaves;
+  if (xs.length === 0) throw new ArgumentError(`hvp: x must be a Tensor (or a tree of tensors), got ${describe(x)}`);
+  if (vs.length !== xs.length || vs.some((t, i) => t.shape.join() !== xs[i]!.shape.join())) {
+    throw new ShapeError(`hvp: v must match x tensor for tensor: x ${xs.map((t) => fmtShape(t.shape)).join(', ')}, v ${vs.length ? vs.map((t) => fmtShape(t.shape)).join(', ') : describe(v)}`);
+  }
   checkAlive('hvp', 'x', [x]);
   checkAlive('hvp', 'v', [v]);
   const [, t] = jvp(grad(f), [x], [v]);
