@@ -3,6 +3,7 @@ export { init, backend, memory, gpuRuntime, type InitOptions } from './engine/co
 export { tensor, zeros, ones, full, eye, arange, randn, rand, type TensorLike } from './engine/creation.js';
 export { Tensor, type NestedArray } from './engine/tensor.js';
 export { tidy, keep } from './engine/scope.js';
+export { checkOptions, optionKeys, type OptionKeys } from './engine/options.js';
 export { FlowgradError, ShapeError, ArgumentError, DeviceError, StateError, NumericalError } from './engine/errors.js';
 export type { BackendName, DType } from './engine/backend.js';
 

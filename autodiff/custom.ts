@@ -1,3 +1,4 @@
+import { checkOptions, describe, optionKeys } from '../engine/options.js';
 import type { Tensor } from '../engine/tensor.js';
 import { ArgumentError } from '../engine/errors.js';
 import { apply, type MaybeTensor, type OpDef } from './op.js';
@@ -9,12 +10,17 @@ import { apply, type MaybeTensor, type OpDef } from './op.js';
  * differentiates through `forward`. The rule must be written with ops to be differentiable
  * again. It receives g without a batch dimension, unless `batched` says it handles one.
  */
+const CUSTOM_KEYS = optionKeys<{ batched?: boolean }>({ batched: true });
+
 export function customVjp(
   name: string,
   forward: (...inputs: Tensor[]) => Tensor,
   vjp: (inputs: Tensor[], out: Tensor, g: Tensor) => MaybeTensor[],
   opts: { batched?: boolean } = {},
 ): (...inputs: Tensor[]) => Tensor {
+  if (typeof name !== 'string') throw new ArgumentError(`customVjp: name must be a string (it names the op in errors), got ${describe(name)}`);
+  if (typeof forward !== 'function' || typeof vjp !== 'function') throw new ArgumentError(`customVjp (${name}): forward and vjp must be functions`);
+  opts = checkOptions(`customVjp (${name})`, opts, CUSTOM_KEYS);
   const unsupported = () => {
     throw new Error(`${name}: a composite op has no kernel`);
   };

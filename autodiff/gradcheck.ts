@@ -1,3 +1,4 @@
+import { checkOptions, describe, finiteNumber, oneOf, optionKeys, positiveInt, seedOf } from '../engine/options.js';
 import type { Backend, BackendName } from '../engine/backend.js';
 import { backendNamed, withBackend } from '../engine/context.js';
 import { fromValues, toBackend } from '../engine/creation.js';
@@ -57,7 +58,17 @@ const EPS = { float64: 2.220446049250313e-16, float32: 1.1920929e-7 };
  * output is contracted with a fixed random cotangent v (checking vᵀJ). Never throws on a
  * mismatch: the report says pass or fail.
  */
+const GRADCHECK_KEYS = optionKeys<GradcheckOptions>({ backend: true, eps: true, atol: true, rtol: true, maxElements: true, seed: true });
+
 export async function gradcheck(f: (...xs: Tensor[]) => Tensor, inputs: Tensor[], opts: GradcheckOptions = {}): Promise<GradcheckReport> {
+  if (typeof f !== 'function') throw new ArgumentError(`gradcheck: f must be a function of the inputs, got ${describe(f)}`);
+  checkOptions('gradcheck', opts, GRADCHECK_KEYS);
+  oneOf('gradcheck', 'backend', opts.backend, ['cpu', 'webgpu']);
+  finiteNumber('gradcheck', 'eps', opts.eps, (x) => x > 0, 'a positive finite number');
+  finiteNumber('gradcheck', 'atol', opts.atol, (x) => x >= 0, 'a non-negative finite number');
+  finiteNumber('gradcheck', 'rtol', opts.rtol, (x) => x >= 0, 'a non-negative finite number');
+  positiveInt('gradcheck', 'maxElements', opts.maxElements);
+  seedOf('gradcheck', opts.seed);
   if (!Array.isArray(inputs) || !inputs.every((x) => x instanceof Tensor)) {
     throw new ArgumentError('gradcheck: inputs must be an array of tensors');
   }

@@ -1,5 +1,6 @@
 import { fromValues } from '../engine/creation.js';
-import { ArgumentError, ShapeError, fmtShape } from '../engine/errors.js';
+import { ArgumentError, ShapeError, StateError, fmtShape } from '../engine/errors.js';
+import { checkOptions, describe, optionKeys } from '../engine/options.js';
 import { collect, disposeExcept } from '../engine/scope.js';
 import { sameShape, sizeOf, type Shape } from '../engine/shape.js';
 import { Tensor } from '../engine/tensor.js';
@@ -15,15 +16,36 @@ export interface GradOptions {
   argnums?: number | number[];
 }
 
+const GRAD_KEYS = optionKeys<GradOptions>({ argnums: true });
+
+/** Checks grad's options when the transform is made: argnums are distinct non-negative integers. */
+function checkGradOptions(f: unknown, opts: GradOptions | undefined, who: string): void {
+  if (typeof f !== 'function') throw new ArgumentError(`${who}: f must be a function, got ${describe(f)}`);
+  const a = checkOptions(who, opts, GRAD_KEYS).argnums;
+  if (a === undefined) return;
+  const list: unknown[] = Array.isArray(a) ? a : [a];
+  list.forEach((i, k) => {
+    if (typeof i !== 'number' || !Number.isInteger(i) || i < 0) throw new ArgumentError(`${who}: argnums must be non-negative integers (argument positions), got ${describe(a)}`);
+    if (list.indexOf(i) !== k) throw new ArgumentError(`${who}: argnums ${describe(a)} names argument ${i} twice`);
+  });
+}
+
 function argnumsOf(opts: GradOptions | undefined, nargs: number, who: string): number[] {
   const a = opts?.argnums ?? 0;
   const list = Array.isArray(a) ? a : [a];
   for (const i of list) {
-    if (!Number.isInteger(i) || i < 0 || i >= nargs) {
-      throw new ArgumentError(`${who}: argnums ${JSON.stringify(a)} out of range for ${nargs} argument(s)`);
-    }
+    if (i >= nargs) throw new ArgumentError(`${who}: argnums ${JSON.stringify(a)} out of range for ${nargs} argument(s)`);
   }
   return list;
+}
+
+/** A freed tensor must not be computed with: its storage may already hold another tensor's values. */
+function checkAlive(who: string, what: string, values: readonly unknown[]): void {
+  values.forEach((v, i) => {
+    for (const t of flatten(v).leaves) {
+      if (t.isDisposed) throw new StateError(`${who}: ${what}${values.length > 1 ? ` ${i}` : ''} holds tensor #${t.id} of shape ${fmtShape(t.shape)}, which was disposed`);
+    }
+  });
 }
 
 const zerosLike = (t: Tensor, shape: Shape = t.shape) => fromValues(new Float64Array(sizeOf(shape)), shape, t.backend);
@@ -56,10 +78,17 @@ function record(f: Fn, args: unknown[], argnums: number[], who: string) {
 
 /** Splits flat leaf gradients back into one tree per differentiated argument. */
 function regroup(args: unknown[], argnums: number[], grads: Tensor[]): unknown[] {
+  // the leaves were recorded in argument order, whatever the order of argnums
+  const start = new Map<number, number>();
   let k = 0;
+  args.forEach((a, i) => {
+    if (!argnums.includes(i)) return;
+    start.set(i, k);
+    k += flatten(a).leaves.length;
+  });
   return argnums.map((i) => {
     const { leaves, rebuild } = flatten(args[i]);
-    return rebuild(leaves.map(() => grads[k++]!));
+    return rebuild(leaves.map((_, j) => grads[start.get(i)! + j]!));
   });
 }
 
@@ -85,7 +114,9 @@ export function valueAndGrad<A extends any[], R>(f: (...args: A) => R, opts?: { 
 export function valueAndGrad<A extends any[], R, const I extends number | readonly number[]>(f: (...args: A) => R, opts: { argnums: I }): (...args: A) => [R, GradsOf<A, I>];
 export function valueAndGrad(f: Fn, opts?: GradOptions, who?: string): (...args: any[]) => [any, any];
 export function valueAndGrad(f: Fn, opts?: GradOptions, who = 'valueAndGrad') {
+  checkGradOptions(f, opts, who);
   return (...args: any[]): [any, any] => {
+    checkAlive(who, 'argument', args);
     const argnums = argnumsOf(opts, args.length, who);
     const { level, leaves, outs, value, rebuildArgs } = record(f, args, argnums, who);
     const out = scalarOut(outs, who);
@@ -115,9 +146,12 @@ export function grad(f: Fn, opts?: GradOptions) {
  * kept until vjpFn.dispose(), so vjpFn may be called more than once.
  */
 export function vjp(f: Fn, ...primals: any[]): [any, ((ct: any) => any[]) & { dispose(): void }] {
+  if (typeof f !== 'function') throw new ArgumentError(`vjp: f must be a function, got ${describe(f)}`);
+  checkAlive('vjp', 'primal', primals);
   const argnums = primals.map((_, i) => i);
   const { level, leaves, outs, value, rebuildArgs } = record(f, primals, argnums, 'vjp');
   const fn = (ct: unknown) => {
+    checkAlive('vjp (vjpFn)', 'cotangent', [ct]);
     const seeds = flatten(ct).leaves;
     // each cotangent has its output's shape, after at most one leading batch axis (jacrev's)
     const fits = (s: Tensor, o: Tensor) => (s.rank === o.rank || s.rank === o.rank + 1) && sameShape(s.shape.slice(s.rank - o.rank), o.shape);
@@ -132,6 +166,9 @@ export function vjp(f: Fn, ...primals: any[]): [any, ((ct: any) => any[]) & { di
 
 /** [f(...primals), tangent of f along tangents]: forward mode. */
 export function jvp(f: Fn, primals: any[], tangents: any[]): [any, any] {
+  if (typeof f !== 'function') throw new ArgumentError(`jvp: f must be a function, got ${describe(f)}`);
+  if (Array.isArray(primals)) checkAlive('jvp', 'primal', primals);
+  if (Array.isArray(tangents)) checkAlive('jvp', 'tangent', tangents);
   return jvpCore(f, primals, tangents, null);
 }
 
@@ -180,8 +217,10 @@ function singleTensor(x: unknown, who: string): Tensor {
  * Result shape: [...out.shape, ...x.shape].
  */
 export function jacfwd(f: (x: Tensor) => Tensor) {
+  if (typeof f !== 'function') throw new ArgumentError(`jacfwd: f must be a function, got ${describe(f)}`);
   return (x: Tensor): Tensor => {
     singleTensor(x, 'jacfwd');
+    checkAlive('jacfwd', 'x', [x]);
     const n = x.size;
     const seeds = identityBatch(x, x.shape);
     const [y, t] = jvpCore(f, [x], [seeds], n);
@@ -199,8 +238,10 @@ export function jacfwd(f: (x: Tensor) => Tensor) {
  * Result shape: [...out.shape, ...x.shape].
  */
 export function jacrev(f: (x: Tensor) => Tensor) {
+  if (typeof f !== 'function') throw new ArgumentError(`jacrev: f must be a function, got ${describe(f)}`);
   return (x: Tensor): Tensor => {
     singleTensor(x, 'jacrev');
+    checkAlive('jacrev', 'x', [x]);
     const { level, leaves, outs } = record(f, [x], [0], 'jacrev');
     if (outs.length !== 1) throw new ArgumentError('jacrev: f must return one tensor');
     const out = outs[0]!;
@@ -226,6 +267,15 @@ function identityBatch(like: Tensor, shape: Shape): Tensor {
 
 /** Hessian-vector product H(x)·v of a scalar f: forward-over-reverse. */
 export function hvp(f: (x: Tensor) => Tensor, x: Tensor, v: Tensor): Tensor {
+  if (typeof f !== 'function') throw new ArgumentError(`hvp: f must be a function, got ${describe(f)}`);
+  const xs = flatten(x).leaves;
+  const vs = flatten(v).leaves;
+  if (xs.length === 0) throw new ArgumentError(`hvp: x must be a Tensor (or a tree of tensors), got ${describe(x)}`);
+  if (vs.length !== xs.length || vs.some((t, i) => t.shape.join() !== xs[i]!.shape.join())) {
+    throw new ShapeError(`hvp: v must match x tensor for tensor: x ${xs.map((t) => fmtShape(t.shape)).join(', ')}, v ${vs.length ? vs.map((t) => fmtShape(t.shape)).join(', ') : describe(v)}`);
+  }
+  checkAlive('hvp', 'x', [x]);
+  checkAlive('hvp', 'v', [v]);
   const [, t] = jvp(grad(f), [x], [v]);
   return t;
 }

@@ -1,4 +1,5 @@
 import { Tensor } from '../engine/tensor.js';
+import { isPlainObject } from '../engine/options.js';
 
 /** A value made of tensors: a tensor, or nested arrays / plain objects of trees. */
 export type Tree = Tensor | readonly Tree[] | { readonly [k: string]: Tree } | number | null | undefined;
@@ -29,6 +30,4 @@ export function flatten(tree: unknown): { leaves: Tensor[]; rebuild: (leaves: Te
   return { leaves, rebuild };
 }
 
-export function isPlainObject(v: unknown): v is Record<string, unknown> {
-  return !!v && typeof v === 'object' && Object.getPrototypeOf(v) === Object.prototype;
-}
+export { isPlainObject };

@@ -34,6 +34,7 @@ function progress(text: string): void {
  * JSON on request. It measures; it asserts nothing (the exit code does not depend on targets).
  */
 export async function benchCommand(opts: { filter?: string; json?: string }): Promise<number> {
+  fg.checkOptions('bench', opts, ['filter', 'json']);
   await fg.init({ backend: 'webgpu' });
   const rt = fg.gpuRuntime();
   const info = rt.adapter.info;

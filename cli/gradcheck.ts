@@ -5,6 +5,7 @@ import { table } from './table.js';
 
 /** Prints the gradcheck of every registered op; exits non-zero if any fails. */
 export async function gradcheckCommand(opts: { backend: fg.BackendName; json?: string }): Promise<number> {
+  fg.checkOptions('gradcheck command', opts, ['backend', 'json']);
   await fg.init({ backend: opts.backend });
   const started = performance.now();
   const results = await gradcheckRegistry(opts.backend, (r) => {

@@ -26,6 +26,8 @@ export interface Kernel<A = unknown> {
 export interface Backend {
   readonly name: BackendName;
   readonly dtype: DType;
+  /** Throws an ArgumentError naming op, the shape and this backend's limit when a tensor of that shape cannot be held. */
+  checkSize(op: string, shape: Shape): void;
   upload(data: ArrayLike<number>, size: number): Storage;
   run<A>(kernel: Kernel<A>, inputs: Storage[], shapes: Shape[], attrs: A, outShape: Shape): Storage;
   read(storage: Storage): Promise<Float32Array | Float64Array>;

@@ -1,6 +1,7 @@
 import type { Backend, BackendName } from './backend.js';
 import { CpuBackend } from './cpu.js';
 import { ArgumentError, StateError } from './errors.js';
+import { boolean, checkOptions, optionKeys } from './options.js';
 import { acquireDevice } from './webgpu/device.js';
 import { WebGpuBackend } from './webgpu/backend.js';
 import { GpuRuntime } from './webgpu/runtime.js';
@@ -12,9 +13,11 @@ export interface InitOptions {
   backend?: BackendName;
 }
 
+const INIT_KEYS = optionKeys<InitOptions>({ backend: true });
+
 /** Selects the backend new tensors are created on; sets up the WebGPU device once. */
 export async function init(opts: InitOptions = {}): Promise<BackendName> {
-  const name = opts.backend ?? 'webgpu';
+  const name = checkOptions('init', opts, INIT_KEYS).backend ?? 'webgpu';
   if (name !== 'webgpu' && name !== 'cpu') {
     throw new ArgumentError(`init: backend must be 'webgpu' or 'cpu', got ${JSON.stringify(name)}`);
   }
@@ -44,16 +47,25 @@ export function getBackend(name: BackendName): Backend | undefined {
   return backends[name];
 }
 
+export interface MemoryOptions {
+  peak?: boolean;
+  resetPeak?: boolean;
+}
+const MEMORY_KEYS = optionKeys<MemoryOptions>({ peak: true, resetPeak: true });
+
 /**
  * Live storage on the current backend: number of buffers and their bytes. With `{ peak: true }`
  * also `peakBytes`, the most bytes live at once since the last `{ resetPeak: true }` (which
  * reads the peak, then starts a new window at the bytes live now).
  */
 export function memory(): { buffers: number; bytes: number };
-export function memory(opts: { peak?: boolean; resetPeak?: boolean }): { buffers: number; bytes: number; peakBytes: number };
-export function memory(opts?: { peak?: boolean; resetPeak?: boolean }): { buffers: number; bytes: number; peakBytes?: number } {
+export function memory(opts: MemoryOptions): { buffers: number; bytes: number; peakBytes: number };
+export function memory(opts?: MemoryOptions): { buffers: number; bytes: number; peakBytes?: number } {
+  const o = checkOptions('memory', opts, MEMORY_KEYS);
+  boolean('memory', 'peak', o.peak);
+  boolean('memory', 'resetPeak', o.resetPeak);
   const b = currentBackend();
-  return opts ? { ...b.memory(), peakBytes: b.peakBytes(!!opts.resetPeak) } : b.memory();
+  return opts ? { ...b.memory(), peakBytes: b.peakBytes(!!o.resetPeak) } : b.memory();
 }
 
 /** The WebGPU runtime (device, limits, pipeline cache), for benchmarks and advanced use. */

@@ -1,5 +1,9 @@
 import type { Backend, Kernel, Storage } from './backend.js';
+import { ArgumentError, fmtShape } from './errors.js';
 import type { Shape } from './shape.js';
+
+/** The most elements one CPU tensor may hold: 2^30 float64 values are 8 GiB. */
+export const CPU_MAX_ELEMENTS = 2 ** 30;
 
 interface CpuStorage extends Storage {
   data: Float64Array;
@@ -20,6 +24,13 @@ export class CpuBackend implements Backend {
     return { backend: this, size: data.length, refs: 1, data };
   }
 
+  checkSize(op: string, shape: Shape): void {
+    const size = shape.reduce((a, b) => a * b, 1);
+    if (size > CPU_MAX_ELEMENTS) {
+      throw new ArgumentError(`${op}: its output ${fmtShape(shape)} has ${size} elements, more than the CPU backend's limit of 2^30 elements (8 GiB of float64) per tensor; split the work into smaller tensors`);
+    }
+  }
+
   upload(values: ArrayLike<number>, size: number): Storage {
     const data = new Float64Array(size);
     for (let i = 0; i < size; i++) data[i] = values[i]!;
@@ -31,6 +42,7 @@ export class CpuBackend implements Backend {
       this.retain(inputs[0]!);
       return inputs[0]!;
     }
+    this.checkSize(kernel.name, outShape);
     const arrays = inputs.map((s) => (s as CpuStorage).data);
     return this.wrap(kernel.cpu(arrays, shapes, attrs, outShape));
   }

@@ -1,6 +1,7 @@
 import type { Backend } from './backend.js';
 import { currentBackend } from './context.js';
 import { ArgumentError, ShapeError, fmtShape } from './errors.js';
+import { checkOptions, describe, finiteNumber, optionKeys, seedOf } from './options.js';
 import { normalArray, uniformArray, nextSeed } from './random.js';
 import { checkShape, sizeOf, type Shape } from './shape.js';
 import { Tensor } from './tensor.js';
@@ -53,23 +54,32 @@ export function tensor(data: TensorLike, shape?: number[]): Tensor {
   } else {
     throw new ArgumentError(`tensor: data must be a number, nested arrays of numbers, Float32Array or Float64Array, got ${typeof data}`);
   }
-  const s = shape ? checkShape('tensor', shape) : inferred;
+  const s = shape !== undefined ? checkShape('tensor', shape) : inferred;
   if (sizeOf(s) !== flat.length) {
     throw new ShapeError(`tensor: ${flat.length} values do not fill shape ${fmtShape(s)} (size ${sizeOf(s)})`);
   }
-  return fromValues(flat, s);
+  return fromValues(flat, sized('tensor', s));
 }
 
-export function full(shape: number[], value: number): Tensor {
-  const s = checkShape('full', shape);
+/** The shape checked, and checked against the current backend's size limit. */
+function sized(op: string, shape: unknown, arg = 'shape'): number[] {
+  const s = checkShape(op, shape, arg);
+  currentBackend().checkSize(op, s);
+  return s;
+}
+
+function filled(who: string, shape: unknown, value: unknown): Tensor {
+  const s = sized(who, shape);
+  if (typeof value !== 'number') throw new ArgumentError(`${who}: value must be a number, got ${describe(value)}`);
   return fromValues(new Float64Array(sizeOf(s)).fill(value), s);
 }
 
-export const zeros = (shape: number[]) => full(shape, 0);
-export const ones = (shape: number[]) => full(shape, 1);
+export const full = (shape: number[], value: number) => filled('full', shape, value);
+export const zeros = (shape: number[]) => filled('zeros', shape, 0);
+export const ones = (shape: number[]) => filled('ones', shape, 1);
 
 export function eye(n: number, m = n): Tensor {
-  checkShape('eye', [n, m], 'size');
+  sized('eye', [n, m], 'size');
   const v = new Float64Array(n * m);
   for (let i = 0; i < Math.min(n, m); i++) v[i * m + i] = 1;
   return fromValues(v, [n, m]);
@@ -78,25 +88,44 @@ export function eye(n: number, m = n): Tensor {
 /** 0, 1, …, n−1 (or start, start+step, … below stop). */
 export function arange(startOrStop: number, stop?: number, step = 1): Tensor {
   const [start, end] = stop === undefined ? [0, startOrStop] : [startOrStop, stop];
-  if (step === 0 || !Number.isFinite(start) || !Number.isFinite(end)) throw new ArgumentError(`arange: needs finite bounds and a non-zero step, got (${start}, ${end}, ${step})`);
+  const finite = (v: unknown) => typeof v === 'number' && Number.isFinite(v);
+  if (step === 0 || !finite(start) || !finite(end) || !finite(step)) throw new ArgumentError(`arange: needs finite bounds and a finite non-zero step, got (${describe(start)}, ${describe(end)}, ${describe(step)})`);
   const n = Math.max(0, Math.ceil((end - start) / step));
+  sized('arange', [n]);
   return fromValues(Float64Array.from({ length: n }, (_, i) => start + i * step), [n]);
 }
 
 export interface RandomOptions {
   seed?: number;
 }
+export interface RandnOptions extends RandomOptions {
+  mean?: number;
+  std?: number;
+}
+export interface RandOptions extends RandomOptions {
+  low?: number;
+  high?: number;
+}
+const RANDN_KEYS = optionKeys<RandnOptions>({ seed: true, mean: true, std: true });
+const RAND_KEYS = optionKeys<RandOptions>({ seed: true, low: true, high: true });
 
 /** Standard normal values (times std, plus mean); the same values on both backends for a seed. */
-export function randn(shape: number[], opts: RandomOptions & { mean?: number; std?: number } = {}): Tensor {
-  const s = checkShape('randn', shape);
-  return fromValues(normalArray(sizeOf(s), opts.seed ?? nextSeed(), opts.mean, opts.std), s);
+export function randn(shape: number[], opts: RandnOptions = {}): Tensor {
+  const o = checkOptions('randn', opts, RANDN_KEYS);
+  const s = sized('randn', shape);
+  const mean = finiteNumber('randn', 'mean', o.mean);
+  const std = finiteNumber('randn', 'std', o.std, (x) => x >= 0, 'a non-negative finite number');
+  return fromValues(normalArray(sizeOf(s), seedOf('randn', o.seed) ?? nextSeed(), mean, std), s);
 }
 
 /** Uniform values in [low, high); the same values on both backends for a seed. */
-export function rand(shape: number[], opts: RandomOptions & { low?: number; high?: number } = {}): Tensor {
-  const s = checkShape('rand', shape);
-  return fromValues(uniformArray(sizeOf(s), opts.seed ?? nextSeed(), opts.low, opts.high), s);
+export function rand(shape: number[], opts: RandOptions = {}): Tensor {
+  const o = checkOptions('rand', opts, RAND_KEYS);
+  const s = sized('rand', shape);
+  const low = finiteNumber('rand', 'low', o.low) ?? 0;
+  const high = finiteNumber('rand', 'high', o.high) ?? 1;
+  if (!(high >= low)) throw new ArgumentError(`rand: needs low ≤ high, got low ${low}, high ${high}`);
+  return fromValues(uniformArray(sizeOf(s), seedOf('rand', o.seed) ?? nextSeed(), low, high), s);
 }
 
 /** A copy of t on another backend (float64 ↔ float32). */

@@ -1,3 +1,5 @@
+import { ArgumentError } from './errors.js';
+import { describe } from './options.js';
 import type { Tensor } from './tensor.js';
 
 /**
@@ -53,9 +55,10 @@ export function disposeExcept(created: Set<Tensor>, kept: unknown): void {
 
 /** Runs fn and disposes every tensor it created except those in its result. */
 export function tidy<T>(fn: () => T): T {
+  if (typeof fn !== 'function') throw new ArgumentError(`tidy: fn must be a function, got ${describe(fn)}`);
   const { result, created } = collect(fn);
   if (result instanceof Promise) {
-    throw new TypeError('tidy(fn): fn must be synchronous (it returned a Promise); await outside tidy');
+    throw new ArgumentError('tidy(fn): fn must be synchronous (it returned a Promise); await outside tidy');
   }
   disposeExcept(created, result);
   return result;
@@ -63,6 +66,8 @@ export function tidy<T>(fn: () => T): T {
 
 /** Keeps a tensor alive past the enclosing tidy() (like tf.keep). */
 export function keep<T extends Tensor>(t: T): T {
-  for (const part of tensorsIn(t)) for (const s of scopes) s.delete(part);
+  const parts = tensorsIn(t);
+  if (parts.length === 0) throw new ArgumentError(`keep: expects a Tensor (or a tree of tensors), got ${describe(t)}`);
+  for (const part of parts) for (const s of scopes) s.delete(part);
   return t;
 }

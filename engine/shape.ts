@@ -46,8 +46,8 @@ export function broadcastStrides(shape: Shape, outShape: Shape): number[] {
 
 /** Normalizes a possibly negative axis, with an error that names the op and the shape. */
 export function normAxis(op: string, axis: number, rank: number, arg = 'axis'): number {
-  if (!Number.isInteger(axis)) {
-    throw new ArgumentError(`${op}: ${arg} must be an integer, got ${typeof axis === 'number' ? axis : JSON.stringify(axis) ?? String(axis)}`);
+  if (typeof axis !== 'number' || !Number.isInteger(axis)) {
+    throw new ArgumentError(`${op}: ${arg} must be an integer, got ${typeof axis === 'string' ? JSON.stringify(axis) : String(axis)}`);
   }
   if (axis < -rank || axis >= rank) {
     throw new ShapeError(`${op}: ${arg} ${axis} is out of range for a tensor of rank ${rank}`);

@@ -2,7 +2,7 @@ import * as fg from '../index.js';
 import type { Activation } from './activations.js';
 import { dense, denseParams, type DenseParams } from './dense.js';
 import { refineCoefficients, type DepthBasisSpec } from './depth.js';
-import { checkInput, checkInt, type Model } from './model.js';
+import { checkInput, checkInt, type Model, checkApplyOptions, type ApplyOptions, checkParamTree, checkShaped } from './model.js';
 import { checkSolver, node, type FixedMethod, type NodeModel, type NodeParams, type Solver } from './node.js';
 import { subSeed } from './random.js';
 import { countParams } from './tree.js';
@@ -42,6 +42,8 @@ export interface ContinuousNetModel extends Model<ContinuousNetParams> {
   refine(params: ContinuousNetParams, factor?: number): { model: ContinuousNetModel; params: ContinuousNetParams };
 }
 
+const CONTINUOUS_NET_KEYS = fg.optionKeys<ContinuousNetOptions>({ inputSize: true, width: true, outputSize: true, blocks: true, basis: true, method: true, steps: true, T: true, activation: true, gain: true, seed: true });
+
 /**
  * A ContinuousNet: ODE blocks dx/dt = σ(x·W(t) + b(t)) whose weights are a basis in depth,
  * integrated by a fixed-step scheme. What is learned is W(t), not a stack of layers: the same
@@ -49,6 +51,7 @@ export interface ContinuousNetModel extends Model<ContinuousNetParams> {
  * basis to resume training.
  */
 export function continuousNet(opts: ContinuousNetOptions): ContinuousNetModel {
+  opts = fg.checkOptions('continuousNet', opts, CONTINUOUS_NET_KEYS) as typeof opts;
   const who = 'continuousNet';
   const m = checkInt(who, 'inputSize', opts?.inputSize);
   const d = checkInt(who, 'width', opts.width);
@@ -77,9 +80,11 @@ function assemble(opts: ContinuousNetOptions, blocks: NodeModel[], params: Conti
     inputShape: [opts.inputSize],
     outputShape: [opts.outputSize ?? opts.width],
     parameterCount: countParams(params),
-    apply(p, x) {
+    apply(p, x, o?: ApplyOptions) {
+      checkApplyOptions(who, o);
       checkInput(who, x, [opts.inputSize]);
       if (p?.blocks?.length !== blocks.length) throw new fg.ShapeError(`${who}: params has ${p?.blocks?.length ?? 'no'} blocks, expected ${blocks.length}`);
+      checkParamTree(who, p, params);
       let h = x;
       blocks.forEach((b, i) => (h = b.apply(p.blocks[i]!, h)));
       return p.readout ? dense(p.readout, h) : h;
@@ -89,6 +94,7 @@ function assemble(opts: ContinuousNetOptions, blocks: NodeModel[], params: Conti
       return assemble({ ...opts, method: next.method, steps: next.steps }, blocks.map((b) => b.withSolver(next)), params);
     },
     refine(p, factor = 2) {
+      checkParamTree(`${who}.refine`, p, params);
       checkInt(`${who}.refine`, 'factor', factor);
       const nextBlocks: NodeModel[] = [];
       const nextParams: ContinuousNetParams = { blocks: [] };
@@ -117,12 +123,18 @@ export interface ConvergenceResult {
   order: number;
 }
 
+const CONVERGENCE_KEYS = fg.optionKeys<NonNullable<Parameters<typeof convergence>[3]>>({ method: true, steps: true, referenceSteps: true });
+
 /**
  * The convergence test: the model run at each step count (default 1, 2, 4, …, 64) against a
  * fine solve (default 16× the largest count). A net that learned a continuous dynamics shows
  * its integrator's order; one that learned only a discrete map does not.
  */
 export async function convergence(model: ContinuousNetModel, params: ContinuousNetParams, x: fg.Tensor, opts: { method?: FixedMethod; steps?: number[]; referenceSteps?: number } = {}): Promise<ConvergenceResult> {
+  checkShaped('convergence', 'model', model, ['remanifest', 'solver', 'blocks'], 'a model from fg.models.continuousNet(…)');
+  checkParamTree('convergence', params, model.params);
+  checkInput('convergence', x, model.inputShape);
+  opts = fg.checkOptions('convergence', opts, CONVERGENCE_KEYS) as typeof opts;
   const method = opts.method ?? model.solver.method;
   const steps = opts.steps ?? [1, 2, 4, 8, 16, 32, 64];
   steps.forEach((s, i) => checkInt('convergence', `steps[${i}]`, s));

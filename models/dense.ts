@@ -2,7 +2,7 @@ import * as fg from '../index.js';
 import { activationFn, type Activation } from './activations.js';
 import { dropout } from './dropout.js';
 import { initTensor, type Initializer } from './init.js';
-import { checkInput, checkInt, type ApplyOptions, type Model } from './model.js';
+import { checkApplyOptions, checkInput, checkInt, type ApplyOptions, type Model, checkShaped, checkTensor } from './model.js';
 import { subSeed } from './random.js';
 import { countParams } from './tree.js';
 
@@ -12,10 +12,14 @@ export interface DenseParams {
   b: fg.Tensor;
 }
 
+const DENSE_PARAMS_KEYS = fg.optionKeys<Parameters<typeof denseParams>[2]>({ init: true, seed: true, gain: true });
+
 /** Seeded parameters of a dense layer; the bias starts at zero. */
 export function denseParams(inSize: number, outSize: number, opts: { init?: Initializer; seed: number; gain?: number }): DenseParams {
-  checkInt('dense', 'inSize', inSize);
-  checkInt('dense', 'outSize', outSize);
+  opts = fg.checkOptions('denseParams', opts, DENSE_PARAMS_KEYS) as typeof opts;
+  checkInt('denseParams', 'inSize', inSize);
+  checkInt('denseParams', 'outSize', outSize);
+  checkInt('denseParams', 'seed', opts.seed, -Number.MAX_SAFE_INTEGER);
   return { W: initTensor(opts.init ?? 'glorotUniform', [inSize, outSize], opts.seed, opts.gain), b: fg.zeros([outSize]) };
 }
 
@@ -32,6 +36,8 @@ export function affine(x: fg.Tensor, W: fg.Tensor, b: fg.Tensor, activation: Act
 
 /** σ(x·W + b) for x [batch, in]. */
 export function dense(p: DenseParams, x: fg.Tensor, activation: Activation = 'identity'): fg.Tensor {
+  checkShaped('dense', 'p', p, ['W', 'b'], 'dense parameters { W, b } from denseParams(…)');
+  checkTensor('dense', 'x', x);
   const [inSize, outSize] = p.W.shape;
   if (x.rank !== 2 || x.shape[1] !== inSize) {
     throw new fg.ShapeError(`dense: input x has shape [${x.shape.join(', ')}], expected [batch, ${inSize}] for weights W [${inSize}, ${outSize}]`);
@@ -57,8 +63,11 @@ export interface MlpOptions {
 
 export type MlpParams = { layers: DenseParams[] };
 
+const MLP_KEYS = fg.optionKeys<MlpOptions>({ sizes: true, activation: true, outputActivation: true, init: true, seed: true, dropout: true, inputShape: true });
+
 /** A multilayer perceptron: dense layers with an activation between them. */
 export function mlp(opts: MlpOptions): Model<MlpParams> {
+  opts = fg.checkOptions('mlp', opts, MLP_KEYS) as typeof opts;
   const who = 'mlp';
   const sizes = opts?.sizes;
   if (!Array.isArray(sizes) || sizes.length < 2) throw new fg.ArgumentError(`${who}: sizes must list at least the input and output widths, e.g. [2, 64, 2], got ${JSON.stringify(sizes)}`);
@@ -83,7 +92,8 @@ export function mlp(opts: MlpOptions): Model<MlpParams> {
     inputShape: [...inputShape],
     outputShape: [sizes[sizes.length - 1]!],
     parameterCount: countParams(params),
-    apply(p: MlpParams, x: fg.Tensor, o: ApplyOptions = {}) {
+    apply(p: MlpParams, x: fg.Tensor, opts?: ApplyOptions) {
+      const o = checkApplyOptions(who, opts);
       checkInput(who, x, inputShape);
       if (p?.layers?.length !== layers.length) throw new fg.ShapeError(`${who}: params has ${p?.layers?.length ?? 'no'} layers, expected ${layers.length}`);
       let h = inputShape.length === 1 ? x : fg.reshape(x, [x.shape[0]!, sizes[0]!]);

@@ -1,6 +1,6 @@
 import * as fg from '../index.js';
-import { initValues, type Initializer } from './init.js';
-import { checkInt, checkReal } from './model.js';
+import { initValues, type Initializer, checkInitializer } from './init.js';
+import { checkInt, checkReal, checkBasis, checkTensor, checkNumbers } from './model.js';
 import { subSeed } from './random.js';
 
 /**
@@ -31,6 +31,10 @@ export interface DepthBasis {
   readonly local: boolean;
 }
 
+const BASIS_KEYS: Record<string, readonly string[]> = {
+  constant: ['kind'], linear: ['kind'], piecewiseConstant: ['kind', 'intervals'], piecewiseLinear: ['kind', 'intervals'], legendre: ['kind', 'degree'],
+};
+
 export function depthBasis(spec: DepthBasisSpec, T = 1): DepthBasis {
   const who = 'depthBasis';
   checkReal(who, 'T', T, (x) => x > 0, 'a positive number');
@@ -38,6 +42,7 @@ export function depthBasis(spec: DepthBasisSpec, T = 1): DepthBasis {
     if (!(t >= -1e-12 * T && t <= T * (1 + 1e-12))) throw new fg.ArgumentError(`${who}: t = ${t} is outside [0, ${T}]`);
     return Math.min(Math.max(t, 0), T);
   };
+  if (spec && typeof spec === 'object' && BASIS_KEYS[spec.kind]) fg.checkOptions(`${who} (${spec.kind})`, spec, BASIS_KEYS[spec.kind]!);
   switch (spec?.kind) {
     case 'constant':
       return { spec, T, size: 1, local: false, values: (t) => (inRange(t), Float64Array.of(1)) };
@@ -96,6 +101,10 @@ export function depthBasis(spec: DepthBasisSpec, T = 1): DepthBasis {
  * own, a global one puts one draw in the constant term (W(t) is the same at every t at first).
  */
 export function depthCoefficients(basis: DepthBasis, shape: number[], init: Initializer, seed: number, gain = 1): fg.Tensor {
+  checkBasis('depthCoefficients', basis);
+  checkNumbers('depthCoefficients', 'shape', shape);
+  checkInitializer('depthCoefficients', init);
+  checkInt('depthCoefficients', 'seed', seed, -Number.MAX_SAFE_INTEGER);
   const n = shape.reduce((a, b) => a * b, 1);
   const out = new Float64Array(basis.size * n);
   const slices = basis.local ? basis.size : 1;
@@ -105,6 +114,9 @@ export function depthCoefficients(basis: DepthBasis, shape: number[], init: Init
 
 /** W(t) = Σ_k φ_k(t)·coeffs[k]: a slice for a one-hot φ, a weighted sum otherwise (differentiable in coeffs). */
 export function evalDepth(basis: DepthBasis, coeffs: fg.Tensor, t: number): fg.Tensor {
+  checkBasis('evalDepth', basis);
+  checkTensor('evalDepth', 'coeffs', coeffs);
+  checkReal('evalDepth', 't', t, (v) => v >= -1e-12 * basis.T && v <= basis.T * (1 + 1e-12), `in [0, ${basis.T}] (the depth interval of the basis)`);
   if (coeffs.rank < 1 || coeffs.shape[0] !== basis.size) {
     throw new fg.ShapeError(`evalDepth: coefficients have shape [${coeffs.shape.join(', ')}], expected [${basis.size}, …] for the ${basis.spec.kind} basis with ${basis.size} functions`);
   }
@@ -125,6 +137,7 @@ export function evalDepth(basis: DepthBasis, coeffs: fg.Tensor, t: number): fg.T
  * Legendre raises the degree by `factor`.
  */
 export function refineBasis(basis: DepthBasis, factor = 2): { basis: DepthBasis; matrix: Float64Array } {
+  checkBasis('refineBasis', basis);
   checkInt('refineBasis', 'factor', factor);
   const s = basis.spec;
   let fine: DepthBasis;
@@ -151,6 +164,9 @@ export function refineBasis(basis: DepthBasis, factor = 2): { basis: DepthBasis;
 
 /** New coefficients on the refined basis (on the device, no readback). */
 export function refineCoefficients(basis: DepthBasis, coeffs: fg.Tensor, factor = 2): { basis: DepthBasis; coeffs: fg.Tensor } {
+  checkBasis('refineCoefficients', basis);
+  checkTensor('refineCoefficients', 'coeffs', coeffs);
+  checkInt('refineCoefficients', 'factor', factor);
   const { basis: fine, matrix } = refineBasis(basis, factor);
   const shape = coeffs.shape.slice(1);
   const n = shape.reduce((a, b) => a * b, 1);

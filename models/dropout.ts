@@ -1,7 +1,10 @@
 import * as fg from '../index.js';
+import { checkTensor } from './model.js';
 import { Rng } from './random.js';
 
 let autoSeed = 0x5eed;
+
+const DROPOUT_KEYS = fg.optionKeys<NonNullable<Parameters<typeof dropout>[2]>>({ train: true, seed: true });
 
 /**
  * Inverted dropout: in training, each element is zeroed with probability `rate` and the others
@@ -10,6 +13,8 @@ let autoSeed = 0x5eed;
  * deterministic sequence of seeds is used.
  */
 export function dropout(x: fg.Tensor, rate: number, opts: { train?: boolean; seed?: number } = {}): fg.Tensor {
+  checkTensor('dropout', 'x', x);
+  opts = fg.checkOptions('dropout', opts, DROPOUT_KEYS) as typeof opts;
   if (typeof rate !== 'number' || !(rate >= 0 && rate < 1)) throw new fg.ArgumentError(`dropout: rate must be in [0, 1), got ${String(rate)}`);
   if (!opts.train || rate === 0) return x;
   const rng = new Rng(opts.seed ?? autoSeed++);

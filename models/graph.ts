@@ -1,6 +1,7 @@
 // Radius graphs on point sets, built on the CPU in a fixed order (deterministic), with the
 // edge features the nonlocal kernel network reads: coordinates and field values at both ends.
 import * as fg from '../index.js';
+import { checkGraph, checkInt, checkNumbers, checkReal } from './model.js';
 
 /** A neighbourhood graph: edge p goes from node src[p] to node dst[p], sorted by dst then src. */
 export interface Graph {
@@ -18,6 +19,8 @@ export interface Graph {
  * numNodes·dim coordinates. Every point needs a neighbour (the edge op averages over them).
  */
 export function radiusGraph(points: ArrayLike<number>, dim: 1 | 2, radius: number): Graph {
+  checkNumbers('radiusGraph', 'points', points);
+  checkReal('radiusGraph', 'radius', radius, (r) => r > 0, 'a positive number');
   if (dim !== 1 && dim !== 2) throw new fg.ArgumentError(`radiusGraph: dim must be 1 or 2, got ${dim}`);
   if (!(radius > 0)) throw new fg.ArgumentError(`radiusGraph: radius must be positive, got ${radius}`);
   if (points.length % dim !== 0 || points.length === 0) throw new fg.ShapeError(`radiusGraph: points has ${points.length} coordinates, not a non-empty multiple of dim = ${dim}`);
@@ -50,6 +53,8 @@ export function gridPoints(n: number, dim: 1 | 2): Float64Array {
 
 /** Edge features [E, 2·dim + 2]: (x_i, x_j, a_i, a_j) for edge j → i, in the graph's edge order. */
 export function edgeFeatures(g: Graph, a: ArrayLike<number>): Float64Array {
+  checkGraph('edgeFeatures', g);
+  checkNumbers('edgeFeatures', 'a', a);
   if (a.length !== g.numNodes) throw new fg.ShapeError(`edgeFeatures: field a has ${a.length} values, expected one per node (${g.numNodes})`);
   const { src, dst, E } = g.index;
   const w = 2 * g.dim + 2;
@@ -69,6 +74,8 @@ export function edgeFeatures(g: Graph, a: ArrayLike<number>): Float64Array {
 
 /** S disjoint copies of a graph (one per sample of a batch): node s·N + i, edges likewise. */
 export function replicateGraph(g: Graph, S: number): Graph {
+  checkGraph('replicateGraph', g);
+  checkInt('replicateGraph', 'S', S);
   const { src, dst } = g.index;
   const N = g.numNodes;
   const s2: number[] = [];

@@ -2,7 +2,7 @@ import * as fg from '../index.js';
 import { activationFn, type Activation } from './activations.js';
 import { affine, dense, denseParams, type DenseParams } from './dense.js';
 import { initTensor, type Initializer } from './init.js';
-import { checkInput, checkInt, checkReal, type Model } from './model.js';
+import { checkInput, checkInt, checkReal, type Model, checkApplyOptions, type ApplyOptions, checkParamTree } from './model.js';
 import { subSeed } from './random.js';
 import { countParams } from './tree.js';
 
@@ -42,6 +42,8 @@ export interface HamiltonianModel extends Model<HamiltonianParams> {
   inverse(params: HamiltonianParams, state: fg.Tensor): fg.Tensor;
 }
 
+const HAMILTONIAN_KEYS = fg.optionKeys<HamiltonianOptions>({ width: true, layers: true, h: true, activation: true, inputSize: true, outputSize: true, memory: true, init: true, gain: true, seed: true });
+
 /**
  * The Hamiltonian (Verlet) network of Haber & Ruthotto on a state split in halves (y, z):
  *   y_{n+1} = y_n + h·σ(z_n·K_n + b_n),   z_{n+1} = z_n − h·σ(y_{n+1}·K_nᵀ + b_n)
@@ -49,6 +51,7 @@ export interface HamiltonianModel extends Model<HamiltonianParams> {
  * inverted exactly: z_n = z_{n+1} + h·σ(y_{n+1}·K_nᵀ + b_n), y_n = y_{n+1} − h·σ(z_n·K_n + b_n).
  */
 export function hamiltonian(opts: HamiltonianOptions): HamiltonianModel {
+  opts = fg.checkOptions('hamiltonian', opts, HAMILTONIAN_KEYS) as typeof opts;
   const who = 'hamiltonian';
   const d = checkInt(who, 'width', opts?.width);
   const L = checkInt(who, 'layers', opts.layers);
@@ -155,6 +158,7 @@ export function hamiltonian(opts: HamiltonianOptions): HamiltonianModel {
     }
   };
   const checkParams = (p: HamiltonianParams) => {
+    checkParamTree(who, p, params);
     if (!(p?.K instanceof fg.Tensor) || p.K.shape.join() !== [L, d, d].join() || !(p.b instanceof fg.Tensor) || p.b.shape.join() !== [L, d].join()) {
       throw new fg.ShapeError(`${who}: params K and b must have shapes [${L}, ${d}, ${d}] and [${L}, ${d}]`);
     }
@@ -182,7 +186,8 @@ export function hamiltonian(opts: HamiltonianOptions): HamiltonianModel {
       checkParams(p);
       return sweep(s, p.K, p.b, true);
     },
-    apply(p, x) {
+    apply(p, x, o?: ApplyOptions) {
+      checkApplyOptions(who, o);
       checkInput(who, x, [m]);
       const s = forward(p, m < 2 * d ? fg.pad(x, [[0, 0], [0, 2 * d - m]]) : x);
       return p.readout ? dense(p.readout, s) : s;

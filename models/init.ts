@@ -9,6 +9,7 @@ import { Rng } from './random.js';
 export type Initializer = 'glorotUniform' | 'glorotNormal' | 'heUniform' | 'heNormal' | 'orthogonal' | 'zeros';
 
 export function fans(shape: readonly number[]): { fanIn: number; fanOut: number } {
+  checkShape('fans', shape);
   if (shape.length === 0) return { fanIn: 1, fanOut: 1 };
   if (shape.length === 1) return { fanIn: shape[0]!, fanOut: shape[0]! };
   if (shape.length === 4) {
@@ -26,8 +27,15 @@ function checkShape(who: string, shape: readonly number[]): void {
   }
 }
 
+const KINDS: readonly string[] = ['glorotUniform', 'glorotNormal', 'heUniform', 'heNormal', 'orthogonal', 'zeros'];
+
+export function checkInitializer(who: string, kind: unknown): void {
+  if (!KINDS.includes(kind as string)) throw new fg.ArgumentError(`${who}: unknown initializer ${typeof kind === 'string' ? JSON.stringify(kind) : String(kind)}; use one of ${KINDS.join(', ')}`);
+}
+
 /** Host values of an initializer (float64), for a seed. */
 export function initValues(kind: Initializer, shape: readonly number[], seed: number, gain = 1): Float64Array {
+  if (typeof seed !== 'number' || !Number.isInteger(seed)) throw new fg.ArgumentError(`init.${String(kind)}: seed must be an integer, got ${typeof seed === 'string' ? JSON.stringify(seed) : String(seed)}`);
   checkShape(kind, shape);
   const n = size(shape);
   const rng = new Rng(seed);
@@ -59,12 +67,30 @@ export function initTensor(kind: Initializer, shape: readonly number[], seed: nu
   return fg.tensor(initValues(kind, shape, seed, gain), [...shape]);
 }
 
-export const glorotUniform = (shape: number[], opts: { seed: number; gain?: number }) => initTensor('glorotUniform', shape, opts.seed, opts.gain);
-export const glorotNormal = (shape: number[], opts: { seed: number; gain?: number }) => initTensor('glorotNormal', shape, opts.seed, opts.gain);
-export const heUniform = (shape: number[], opts: { seed: number; gain?: number }) => initTensor('heUniform', shape, opts.seed, opts.gain);
-export const heNormal = (shape: number[], opts: { seed: number; gain?: number }) => initTensor('heNormal', shape, opts.seed, opts.gain);
+export interface InitOptions {
+  seed: number;
+  gain?: number;
+}
+const INIT_KEYS = fg.optionKeys<InitOptions>({ seed: true, gain: true });
+
+/** A named initializer as a function of (shape, { seed, gain? }), with its options checked. */
+function named(kind: Initializer) {
+  return (shape: number[], opts: InitOptions): fg.Tensor => {
+    const who = `init.${kind}`;
+    if (opts === undefined) throw new fg.ArgumentError(`${who}: options { seed, gain? } are required (the seed makes the weights reproducible)`);
+    fg.checkOptions(who, opts, INIT_KEYS);
+    if (!Number.isInteger(opts.seed)) throw new fg.ArgumentError(`${who}: seed must be an integer, got ${String(opts.seed)}`);
+    if (opts.gain !== undefined && !(typeof opts.gain === 'number' && Number.isFinite(opts.gain))) throw new fg.ArgumentError(`${who}: gain must be a finite number, got ${String(opts.gain)}`);
+    return initTensor(kind, shape, opts.seed, opts.gain);
+  };
+}
+
+export const glorotUniform = named('glorotUniform');
+export const glorotNormal = named('glorotNormal');
+export const heUniform = named('heUniform');
+export const heNormal = named('heNormal');
 /** Orthogonal rows or columns (whichever are fewer), times gain; a stack [..., r, c] gets one per matrix. */
-export const orthogonal = (shape: number[], opts: { seed: number; gain?: number }) => initTensor('orthogonal', shape, opts.seed, opts.gain);
+export const orthogonal = named('orthogonal');
 
 /**
  * Orthogonal matrices from seeded normals: the Q of A = QR with R's diagonal positive, which is

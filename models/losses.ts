@@ -1,4 +1,5 @@
 import * as fg from '../index.js';
+import { checkInt, checkNumbers, checkTensor } from './model.js';
 
 function sameShape(who: string, a: fg.Tensor, b: fg.Tensor, an: string, bn: string): void {
   if (a.shape.join() !== b.shape.join()) {
@@ -8,6 +9,8 @@ function sameShape(who: string, a: fg.Tensor, b: fg.Tensor, an: string, bn: stri
 
 /** Mean squared error over all elements: `fg.mseLoss`, one reduction forward and one dispatch back. */
 export function mse(pred: fg.Tensor, target: fg.Tensor): fg.Tensor {
+  checkTensor('mse', 'pred', pred);
+  checkTensor('mse', 'target', target);
   sameShape('mse', pred, target, 'pred', 'target');
   return fg.mseLoss(pred, target);
 }

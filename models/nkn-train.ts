@@ -1,5 +1,6 @@
 // Full-batch training of a nonlocal kernel network and its error measure.
 import * as fg from '../index.js';
+import { checkInt, checkNumbers, checkParamTree, checkShaped, checkTensor } from './model.js';
 import type { NknInput, NknModel, NknParams } from './nkn.js';
 import { disposeTree } from './tree.js';
 
@@ -14,11 +15,19 @@ export interface FitOptions {
   onLog?: (step: number, loss: number) => void;
 }
 
+const FIT_NKN_KEYS = fg.optionKeys<FitOptions>({ layers: true, steps: true, lr: true, logEvery: true, onLog: true });
+
 /**
  * Adam on the mean squared error of u over all nodes; `params` is left untouched (the result
  * is a new tree), so a shallow network's parameters can seed several deeper ones.
  */
 export async function fitNkn(model: NknModel, params: NknParams, x: NknInput, u: fg.Tensor, o: FitOptions): Promise<{ params: NknParams; losses: { step: number; loss: number }[] }> {
+  checkShaped('fitNkn', 'model', model, ['kernels', 'apply', 'layer'], 'a model from fg.models.nkn(…)');
+  checkParamTree('fitNkn', params, model.params);
+  checkShaped('fitNkn', 'x', x, ['graph', 'nodes', 'edges'], 'an input from fg.models.nknInput(…)');
+  checkTensor('fitNkn', 'u', u);
+  if (u.shape.join() !== [x.graph.numNodes].join()) throw new fg.ShapeError(`fitNkn: u has shape [${u.shape.join(', ')}], expected [${x.graph.numNodes}] (one value per node)`);
+  o = fg.checkOptions('fitNkn', o, FIT_NKN_KEYS) as typeof o;
   const opt = fg.optim.adam(params, { lr: o.lr ?? 3e-3 });
   const every = o.logEvery ?? 10;
   const losses: { step: number; loss: number }[] = [];
@@ -44,6 +53,9 @@ export async function fitNkn(model: NknModel, params: NknParams, x: NknInput, u:
 
 /** Mean over S samples of ‖pred − u‖₂ / ‖u‖₂, with pred and u [S·n] sample-major. */
 export async function relativeL2(pred: fg.Tensor, u: ArrayLike<number>, S: number): Promise<number> {
+  checkTensor('relativeL2', 'pred', pred);
+  checkNumbers('relativeL2', 'u', u);
+  checkInt('relativeL2', 'S', S);
   const p = await pred.data();
   const n = u.length / S;
   let total = 0;
@@ -65,6 +77,7 @@ export async function relativeL2(pred: fg.Tensor, u: ArrayLike<number>, S: numbe
  * measure how much the neighbour mean contributes.
  */
 export function withoutKernel(p: NknParams): NknParams {
+  checkShaped('withoutKernel', 'p', p, ['P', 'K', 'B', 'b', 'Q'], 'NKN parameters { P, K, B, b, Q }');
   const last = p.K.layers.at(-1)!;
   return { ...p, K: { layers: [...p.K.layers.slice(0, -1), { W: fg.zeros([...last.W.shape]), b: fg.zeros([...last.b.shape]) }] } };
 }

@@ -6,7 +6,7 @@
 import * as fg from '../index.js';
 import { mlp, type MlpParams } from './dense.js';
 import { edgeFeatures, type Graph } from './graph.js';
-import { checkInt } from './model.js';
+import { checkInt, checkGraph, checkNumbers, checkParamTree, checkShaped, checkTensor, checkReal } from './model.js';
 import { subSeed } from './random.js';
 
 export interface NknOptions {
@@ -53,6 +53,8 @@ export interface NknInput {
 
 /** Node and edge features of field values a [numNodes] on a graph, as tensors. */
 export function nknInput(graph: Graph, a: ArrayLike<number>): NknInput {
+  checkGraph('nknInput', graph);
+  checkNumbers('nknInput', 'a', a);
   const N = graph.numNodes;
   if (a.length !== N) throw new fg.ShapeError(`nknInput: field a has ${a.length} values, expected one per node (${N})`);
   const nodes = new Float64Array(N * (1 + graph.dim));
@@ -79,7 +81,10 @@ export interface NknModel {
 
 const mlpOf = (sizes: number[], seed: number, activation: 'tanh' | 'gelu' = 'gelu') => mlp({ sizes, activation, seed });
 
+const NKN_KEYS = fg.optionKeys<NknOptions>({ dim: true, width: true, hidden: true, seed: true, scale: true, edgeOp: true });
+
 export function nkn(o: NknOptions): NknModel {
+  o = fg.checkOptions('nkn', o, NKN_KEYS) as typeof o;
   const d = checkInt('nkn', 'width', o.width);
   const hid = checkInt('nkn', 'hidden', o.hidden ?? 32);
   if (o.dim !== 1 && o.dim !== 2) throw new fg.ArgumentError(`nkn: dim must be 1 or 2, got ${o.dim}`);
@@ -96,9 +101,19 @@ export function nkn(o: NknOptions): NknModel {
   const B = mlp({ sizes: [d, hid, d * d], activation: 'gelu', outputActivation: 'tanh', seed: subSeed(seed, 3) });
   const Q = mlpOf([d, hid, 1], subSeed(seed, 4));
   const params: NknParams = { P: P.params, K: K.params, B: B.params, b: fg.zeros([d]), Q: Q.params };
-  const kernels = (p: NknParams, x: NknInput) => fg.reshape(fg.mul(K.apply(p.K, x.edges), scale / d), [x.graph.index.E, d, d]);
+  const input = (p: NknParams, x: NknInput) => {
+    checkParamTree('nkn', p, params);
+    checkShaped('nkn', 'x', x, ['graph', 'nodes', 'edges'], 'an input from fg.models.nknInput(…)');
+  };
+  const kernels = (p: NknParams, x: NknInput) => (input(p, x), kernelsOf(p, x));
+  const kernelsOf = (p: NknParams, x: NknInput) => fg.reshape(fg.mul(K.apply(p.K, x.edges), scale / d), [x.graph.index.E, d, d]);
   const composed = o.edgeOp === 'composed';
   const layer = (p: NknParams, h: fg.Tensor, Km: fg.Tensor, graph: Graph, tau: number) => {
+    checkParamTree('nkn', p, params);
+    checkTensor('nkn', 'h', h);
+    checkTensor('nkn', 'K', Km);
+    checkGraph('nkn', graph);
+    checkReal('nkn', 'tau', tau);
     const diffusion = fg.add(composed ? nknEdgeComposed(h, Km, graph) : fg.nknEdge(h, Km, graph.index), p.b);
     // B_φ(h)h − h = (B_φ(h) − I)h, the MLP's output [N, d²] read as one d×d matrix per node
     const Bh = B.apply(p.B, h);
@@ -124,9 +139,14 @@ export function nkn(o: NknOptions): NknModel {
  * E×d intermediates: the reference the fused kernel is checked and timed against.
  */
 export function nknEdgeComposed(h: fg.Tensor, K: fg.Tensor, graph: Graph): fg.Tensor {
+  checkTensor('nknEdgeComposed', 'h', h);
+  checkTensor('nknEdgeComposed', 'K', K);
+  checkGraph('nknEdgeComposed', graph);
   const { E, numNodes } = graph.index;
   const [src, dst] = graph.index.tensors as [fg.Tensor, fg.Tensor];
   const d = h.shape[1]!;
+  if (h.rank !== 2 || h.shape[0] !== numNodes) throw new fg.ShapeError(`nknEdgeComposed: h has shape [${h.shape.join(', ')}], expected [${numNodes}, d] (one row per node)`);
+  if (K.shape.join() !== [E, d, d].join()) throw new fg.ShapeError(`nknEdgeComposed: K has shape [${K.shape.join(', ')}], expected [${E}, ${d}, ${d}] (one d×d matrix per edge)`);
   const diff = fg.sub(fg.gather(h, src, 0), fg.gather(h, dst, 0));
   const msg = fg.reshape(fg.matmul(K, fg.reshape(diff, [E, d, 1])), [E, d]);
   return fg.segmentMean(msg, dst, numNodes);
@@ -145,11 +165,14 @@ export interface GnnParams {
   Q: MlpParams;
 }
 
+const GNN_BASELINE_KEYS = fg.optionKeys<NknOptions>({ dim: true, width: true, hidden: true, seed: true, scale: true, edgeOp: true });
+
 /**
  * A plain message-passing network, the simpler baseline: h_i ← h_i + τ·mean_j M([h_j, e_ij])
  * with one message MLP M shared by all layers.
  */
 export function gnnBaseline(o: NknOptions): { params: GnnParams; apply(p: GnnParams, x: NknInput, layers: number): fg.Tensor } {
+  o = fg.checkOptions('gnnBaseline', o, GNN_BASELINE_KEYS) as typeof o;
   const d = checkInt('gnnBaseline', 'width', o.width);
   const hid = checkInt('gnnBaseline', 'hidden', o.hidden ?? 32);
   const seed = o.seed ?? 0;
@@ -170,12 +193,17 @@ export function gnnBaseline(o: NknOptions): { params: GnnParams; apply(p: GnnPar
   };
 }
 
+const DIFFUSION_MATRIX_KEYS = fg.optionKeys<NonNullable<Parameters<typeof diffusionMatrix>[2]>>({ tau: true });
+
 /**
  * The linear diffusion operator of a layer, h ↦ mean_j K_ij (h_j − h_i), as a dense
  * [N·d, N·d] matrix (row (i, a), column (j, c)), each row scaled by 1/|N(i)|; with `tau`,
  * the layer's diffusion step I + τ·(that matrix) instead.
  */
 export async function diffusionMatrix(K: fg.Tensor, graph: Graph, opts: { tau?: number } = {}): Promise<Float64Array> {
+  checkTensor('diffusionMatrix', 'K', K);
+  checkGraph('diffusionMatrix', graph);
+  opts = fg.checkOptions('diffusionMatrix', opts, DIFFUSION_MATRIX_KEYS) as typeof opts;
   const { src, dst, offsets, numNodes: N, E } = graph.index;
   const d = K.shape[1]!;
   const k = await K.data();

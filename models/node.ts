@@ -3,7 +3,7 @@ import { activationFn, type Activation } from './activations.js';
 import { affine, dense, denseParams, type DenseParams } from './dense.js';
 import { depthBasis, depthCoefficients, evalDepth, type DepthBasis, type DepthBasisSpec } from './depth.js';
 import type { Initializer } from './init.js';
-import { checkInput, checkInt, checkReal, type Model } from './model.js';
+import { checkInput, checkInt, checkReal, type Model, checkApplyOptions, type ApplyOptions, checkParamTree } from './model.js';
 import { subSeed } from './random.js';
 import { resnet, type ResnetModel, type ResnetParams } from './resnet.js';
 import { countParams, disposeTree } from './tree.js';
@@ -77,7 +77,11 @@ export interface NodeModel extends Model<NodeParams> {
   withSolver(s: Partial<Solver>): NodeModel;
 }
 
-export function checkSolver(who: string, s: Partial<Solver>, base: Solver): Solver {
+const SOLVER_KEYS = fg.optionKeys<Solver>({ method: true, steps: true, grad: true });
+const TRAJECTORY_KEYS = fg.optionKeys<Solver & { times: number[] }>({ method: true, steps: true, grad: true, times: true });
+
+export function checkSolver(who: string, s: Partial<Solver> | undefined, base: Solver): Solver {
+  s = fg.checkOptions(who, s, SOLVER_KEYS);
   const method = s.method ?? base.method;
   if (!FIXED.includes(method)) throw new fg.ArgumentError(`${who}: method must be one of ${FIXED.join(', ')}, got ${JSON.stringify(method)}`);
   const steps = checkInt(who, 'steps', s.steps ?? base.steps);
@@ -88,8 +92,13 @@ export function checkSolver(who: string, s: Partial<Solver>, base: Solver): Solv
 
 /** The state padded from m input entries to d with zeros (the augmentation). */
 export function augment(x: fg.Tensor, m: number, d: number): fg.Tensor {
+  checkInt('augment', 'm', m);
+  checkInt('augment', 'd', d);
+  checkInput('augment', x, [m]);
   return m < d ? fg.pad(x, [[0, 0], [0, d - m]]) : x;
 }
+
+const NODE_KEYS = fg.optionKeys<NodeOptions>({ width: true, inputSize: true, outputSize: true, variant: true, activation: true, T: true, basis: true, method: true, steps: true, grad: true, init: true, gain: true, seed: true });
 
 /**
  * A Neural ODE dx/dt = σ(x·W(t) + b(t)) on [0, T] with W and b given by a basis in depth,
@@ -98,6 +107,7 @@ export function augment(x: fg.Tensor, m: number, d: number): fg.Tensor {
  * each other in the larger space (a plain 1-D NODE's flow map is monotone).
  */
 export function node(opts: NodeOptions): NodeModel {
+  opts = fg.checkOptions('node', opts, NODE_KEYS) as typeof opts;
   const who = 'node';
   const d = checkInt(who, 'width', opts?.width);
   const m = checkInt(who, 'inputSize', opts.inputSize ?? d);
@@ -135,21 +145,25 @@ interface Built {
 function build(c: Built): NodeModel {
   const { who, d, m, T, basis } = c;
   const check = (p: NodeParams) => {
+    checkParamTree(who, p, c.params);
     if (!(p?.W instanceof fg.Tensor) || p.W.shape.join() !== [basis.size, d, d].join()) {
       throw new fg.ShapeError(`${who}: params.W has shape [${p?.W?.shape?.join(', ') ?? ''}], expected [${basis.size}, ${d}, ${d}] for the ${basis.spec.kind} basis`);
     }
   };
   const zeroBias = fg.zeros([d]);
   const rhs = (t: number, x: fg.Tensor, p: NodeParams) => {
+    checkReal(who, 't', t, (v) => v >= -1e-12 * T && v <= T * (1 + 1e-12), `in [0, ${T}]`);
+    checkInput(who, x, [d]);
+    check(p);
     const W = evalDepth(basis, p.W, t);
     // the same fused σ(x·W + b) as a ResNet layer, so resnetFromNode matches Euler to round-off
     return affine(x, W, p.b ? evalDepth(basis, p.b, t) : zeroBias, c.activation);
   };
-  const trajectory = (p: NodeParams, x: fg.Tensor, o: Partial<Solver> & { times?: number[] } = {}) => {
+  const trajectory = (p: NodeParams, x: fg.Tensor, opts?: Partial<Solver> & { times?: number[] }) => {
+    const { times = [0, T], ...o } = fg.checkOptions(`${who}.trajectory`, opts, TRAJECTORY_KEYS);
     checkInput(who, x, [m]);
     check(p);
-    const s = checkSolver(who, o, c.solver);
-    const times = o.times ?? [0, T];
+    const s = checkSolver(`${who}.trajectory`, o, c.solver);
     // steps per interval between output times, so that [0, T] is split into s.steps in all
     const steps = Math.max(1, Math.round(s.steps / (times.length - 1)));
     return fg.odeint(rhs, augment(x, m, d), times, { method: s.method, steps, params: p, grad: s.grad });
@@ -169,8 +183,9 @@ function build(c: Built): NodeModel {
     parameterCount: countParams(c.params),
     rhs,
     trajectory,
-    withSolver: (s) => build({ ...c, solver: checkSolver(who, s, c.solver) }),
-    apply(p, x) {
+    withSolver: (s) => build({ ...c, solver: checkSolver(`${who}.withSolver`, s, c.solver) }),
+    apply(p, x, o?: ApplyOptions) {
+      checkApplyOptions(who, o);
       const ys = trajectory(p, x);
       const h = fg.reshape(fg.slice(ys, [1], [2]), [x.shape[0]!, d]);
       return p.readout ? dense(p.readout, h) : h;
@@ -184,9 +199,11 @@ function build(c: Built): NodeModel {
  * W_n = W(nΔt), b_n = b(nΔt) (sampled from `params`, default the NODE's initial ones); the
  * readout is shared. Returns the model with these weights as its `params`.
  */
-export function resnetFromNode(nodeModel: NodeModel, L: number, params: NodeParams = nodeModel.params): ResnetModel {
+export function resnetFromNode(nodeModel: NodeModel, L: number, params?: NodeParams): ResnetModel {
   checkInt('resnetFromNode', 'L', L);
   if (!nodeModel || typeof nodeModel.rhs !== 'function') throw new fg.ArgumentError('resnetFromNode: the first argument must be a NODE from fg.models.node(…)');
+  params ??= nodeModel.params;
+  checkParamTree('resnetFromNode', params, nodeModel.params);
   const { width: d, T, basis } = nodeModel;
   const dt = T / L;
   const act = nodeModel.activation;

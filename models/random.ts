@@ -1,3 +1,4 @@
+import * as fg from '../index.js';
 /**
  * A seeded random stream on the host, in float64 (initializers, dropout masks, data sets,
  * shuffles): splitmix32 for the integers, Box–Muller for the normals. The same seed gives the
@@ -8,7 +9,7 @@ export class Rng {
   private spare: number | null = null;
 
   constructor(seed: number) {
-    if (!Number.isFinite(seed)) throw new RangeError(`Rng: seed must be a finite number, got ${seed}`);
+    if (typeof seed !== 'number' || !Number.isFinite(seed)) throw new fg.ArgumentError(`Rng: seed must be a finite number, got ${typeof seed === 'string' ? JSON.stringify(seed) : String(seed)}`);
     this.state = (Math.floor(seed) ^ 0x6d2b79f5) >>> 0;
   }
 

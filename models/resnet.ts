@@ -4,7 +4,7 @@ import { checkConstraint, constrain, type WeightConstraint } from './constraints
 import { affine, dense, denseParams, type DenseParams } from './dense.js';
 import { depthBasis, depthCoefficients, evalDepth, type DepthBasis, type DepthBasisSpec } from './depth.js';
 import type { Initializer } from './init.js';
-import { checkInput, checkInt, checkReal, type Model } from './model.js';
+import { checkInput, checkInt, checkReal, type Model, checkApplyOptions, type ApplyOptions, checkParamTree } from './model.js';
 import { subSeed } from './random.js';
 import { countParams } from './tree.js';
 
@@ -51,6 +51,8 @@ export interface ResnetModel extends Model<ResnetParams> {
   states(params: ResnetParams, x: fg.Tensor): fg.Tensor[];
 }
 
+const RESNET_KEYS = fg.optionKeys<ResnetOptions>({ width: true, layers: true, activation: true, T: true, basis: true, alpha: true, inputSize: true, outputSize: true, constraint: true, init: true, gain: true, seed: true });
+
 /**
  * The residual network x_{n+1} = x_n + α_n·σ(x_n·W_n + b_n), n = 0 … L−1, with W_n = W(t_n) and
  * b_n = b(t_n) from a basis in depth (per sample in column form: x + α·σ(W_nᵀx + b_n); the
@@ -58,6 +60,7 @@ export interface ResnetModel extends Model<ResnetParams> {
  * dx/dt = σ(x·W(t) + b(t)).
  */
 export function resnet(opts: ResnetOptions): ResnetModel {
+  opts = fg.checkOptions('resnet', opts, RESNET_KEYS) as typeof opts;
   const who = 'resnet';
   const d = checkInt(who, 'width', opts?.width);
   const L = checkInt(who, 'layers', opts.layers);
@@ -82,6 +85,9 @@ export function resnet(opts: ResnetOptions): ResnetModel {
   if (outSize !== undefined) params.readout = denseParams(d, outSize, { seed: subSeed(seed, 2) });
 
   const layerWeights = (p: ResnetParams, n: number) => {
+    checkParamTree(who, p, params);
+    checkInt(who, 'n (layer index)', n, 0);
+    if (n >= L) throw new fg.ArgumentError(`${who}: layer index n = ${n} is out of range for ${L} layers`);
     const t = n * dt;
     return { W: constrain(evalDepth(basis, p.W, t), constraint), b: evalDepth(basis, p.b, t) };
   };
@@ -93,6 +99,7 @@ export function resnet(opts: ResnetOptions): ResnetModel {
   const states = (p: ResnetParams, x: fg.Tensor) => {
     checkInput(who, x, [m]);
     check(p);
+    checkParamTree(who, p, params);
     let h = m < d ? fg.pad(x, [[0, 0], [0, d - m]]) : x;
     const out = [h];
     for (let n = 0; n < L; n++) {
@@ -114,7 +121,8 @@ export function resnet(opts: ResnetOptions): ResnetModel {
     parameterCount: countParams(params),
     layerWeights,
     states,
-    apply(p, x) {
+    apply(p, x, o?: ApplyOptions) {
+      checkApplyOptions(who, o);
       const xs = states(p, x);
       const h = xs[xs.length - 1]!;
       return p.readout ? dense(p.readout, h) : h;

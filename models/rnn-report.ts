@@ -41,7 +41,11 @@ export interface ElmanGradientReport {
 
 const fmt = (s: readonly number[]) => `[${s.join(', ')}]`;
 
+const JACOBIAN_KEYS = fg.optionKeys<ElmanJacobianOptions>({ h0: true, mode: true });
+const GRADIENT_KEYS = fg.optionKeys<ElmanGradientOptions>({ h0: true, mode: true, norm: true });
+
 function checkArgs(who: string, model: ElmanModel, params: ElmanParams, x: fg.Tensor, opts: ElmanJacobianOptions) {
+  fg.checkOptions(who, opts, who === 'elmanGradientReport' ? GRADIENT_KEYS : JACOBIAN_KEYS);
   if (!model || typeof model.states !== 'function' || typeof model.recurrent !== 'function') {
     throw new fg.ArgumentError(`${who}: model must be an Elman RNN from fg.models.elman(…)`);
   }

@@ -3,7 +3,7 @@ import { activationFn, type Activation } from './activations.js';
 import { checkConstraint, constrain, type WeightConstraint } from './constraints.js';
 import { dense, denseParams, type DenseParams } from './dense.js';
 import { initTensor, type Initializer } from './init.js';
-import { checkInt, type Model } from './model.js';
+import { checkInt, type Model, checkApplyOptions, type ApplyOptions, checkParamTree, checkTensor } from './model.js';
 import { subSeed } from './random.js';
 import { countParams } from './tree.js';
 
@@ -41,11 +41,14 @@ export interface ElmanModel extends Model<ElmanParams> {
   recurrent(params: ElmanParams): fg.Tensor;
 }
 
+const ELMAN_KEYS = fg.optionKeys<ElmanOptions>({ inputSize: true, hiddenSize: true, outputSize: true, seqLength: true, activation: true, recurrentInit: true, gain: true, constraint: true, seed: true });
+
 /**
  * The Elman RNN h_{t+1} = σ(h_t·W + x_t·U + b) (σ = tanh by default; per sample in column form
  * Wᵀh + Uᵀx + b), unrolled over the sequence; the output is the (read-out) last hidden state.
  */
 export function elman(opts: ElmanOptions): ElmanModel {
+  opts = fg.checkOptions('elman', opts, ELMAN_KEYS) as typeof opts;
   const who = 'elman';
   const m = checkInt(who, 'inputSize', opts?.inputSize);
   const d = checkInt(who, 'hiddenSize', opts.hiddenSize);
@@ -62,6 +65,8 @@ export function elman(opts: ElmanOptions): ElmanModel {
   if (outSize !== undefined) params.readout = denseParams(d, outSize, { seed: subSeed(seed, 3) });
 
   const states = (p: ElmanParams, x: fg.Tensor, h0?: fg.Tensor) => {
+    checkParamTree(who, p, params);
+    if (h0 !== undefined) checkTensor(who, 'h0', h0);
     if (!(x instanceof fg.Tensor) || x.rank !== 3 || x.shape[2] !== m || (T !== undefined && x.shape[1] !== T)) {
       const got = x instanceof fg.Tensor ? `[${x.shape.join(', ')}]` : typeof x;
       throw new fg.ShapeError(`${who}: input x has shape ${got}, expected [batch, ${T ?? 'steps'}, ${m}] (a batch of sequences of ${m}-vectors)`);
@@ -87,8 +92,9 @@ export function elman(opts: ElmanOptions): ElmanModel {
     inputSize: m,
     hiddenSize: d,
     states,
-    recurrent: (p) => constrain(p.W, constraint),
-    apply(p, x) {
+    recurrent: (p) => (checkParamTree(who, p, params), constrain(p.W, constraint)),
+    apply(p, x, o?: ApplyOptions) {
+      checkApplyOptions(who, o);
       const hs = states(p, x);
       const h = hs[hs.length - 1]!;
       return p.readout ? dense(p.readout, h) : h;

@@ -1,7 +1,10 @@
+import { checkNumbers } from './model.js';
 // Least-squares slopes, for convergence orders and growth rates.
 
 /** Least-squares slope of y against x, over the points where both are finite (NaN with fewer than two). */
 export function lineSlope(x: number[], y: number[]): number {
+  checkNumbers('lineSlope', 'x', x, 2);
+  checkNumbers('lineSlope', 'y', y, 2);
   const pts = x.map((v, i) => [v, y[i]!] as const).filter(([a, b]) => Number.isFinite(a) && Number.isFinite(b));
   if (pts.length < 2) return NaN;
   const mx = pts.reduce((a, [v]) => a + v, 0) / pts.length;
@@ -12,4 +15,8 @@ export function lineSlope(x: number[], y: number[]): number {
 }
 
 /** Least-squares slope of log(e) against log(s), over the points with e > 0. */
-export const logSlope = (s: number[], e: number[]): number => lineSlope(s.map(Math.log), e.map(Math.log));
+export function logSlope(s: number[], e: number[]): number {
+  checkNumbers('logSlope', 's', s, 2);
+  checkNumbers('logSlope', 'e', e, 2);
+  return lineSlope(Array.from(s, Math.log), Array.from(e, Math.log));
+}

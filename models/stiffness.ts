@@ -1,5 +1,6 @@
 // Stiffness of layer weights as a differentiable training penalty, and a per-layer report.
 import * as fg from '../index.js';
+import { checkParamTree, checkShaped } from './model.js';
 import { evalDepth } from './depth.js';
 import type { NodeModel, NodeParams } from './node.js';
 import type { ResnetModel, ResnetParams } from './resnet.js';
@@ -15,6 +16,8 @@ const MEASURES: readonly string[] = ['eigen', 'singular'];
 
 /** Weights of each layer as a stack [L, d, d]: the ResNet's W_n, the NODE's W(t) at its step times. Differentiable in params. */
 export function layerStack(model: ResnetModel | NodeModel, params: ResnetParams | NodeParams): fg.Tensor {
+  checkShaped('layerStack', 'model', model, ['params', 'basis'], 'a model from fg.models.resnet(…) or fg.models.node(…)');
+  checkParamTree('layerStack', params, model.params);
   if ('layerWeights' in model) return fg.stack(Array.from({ length: model.layers }, (_, n) => model.layerWeights(params as ResnetParams, n).W));
   const s = model.solver.steps;
   return fg.stack(Array.from({ length: s }, (_, n) => evalDepth(model.basis, params.W, (n * model.T) / s)));
@@ -81,6 +84,8 @@ function perMatrix(w: fg.Tensor, measure: StiffnessMeasure): fg.Tensor {
   return measure === 'eigen' ? fg.linalg.stiffness(w) : singularGap(w);
 }
 
+const STIFFNESS_PENALTY_KEYS = fg.optionKeys<NonNullable<Parameters<typeof stiffnessPenalty>[1]>>({ measure: true });
+
 /**
  * Σ_n S(W_n) over the layers as a scalar tensor, differentiable in the weights: S is
  * max|λ| − min|λ| ('eigen', the default) or σ₁ − σ_d ('singular'). `weights` is a stack
@@ -88,6 +93,7 @@ function perMatrix(w: fg.Tensor, measure: StiffnessMeasure): fg.Tensor {
  * Add κ·stiffnessPenalty(...) to a loss, e.g. train({ penalty: (p) => fg.mul(stiffnessPenalty(layerStack(net, p)), κ) }).
  */
 export function stiffnessPenalty(weights: fg.Tensor | readonly fg.Tensor[], opts: { measure?: StiffnessMeasure } = {}): fg.Tensor {
+  opts = fg.checkOptions('stiffnessPenalty', opts, STIFFNESS_PENALTY_KEYS) as typeof opts;
   const who = 'stiffnessPenalty';
   const measure = measureOf(who, opts.measure ?? 'eigen');
   return groups(who, weights).map((w) => fg.sum(perMatrix(w, measure))).reduce((a, b) => fg.add(a, b));

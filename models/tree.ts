@@ -16,6 +16,7 @@ export function leaves(tree: unknown): { path: string; key: string; tensor: fg.T
 
 /** The tree with every tensor replaced by f(tensor). */
 export function mapTree<T>(tree: T, f: (t: fg.Tensor) => fg.Tensor): T {
+  if (typeof f !== 'function') throw new fg.ArgumentError(`mapTree: f must be a function (tensor) => tensor, got ${typeof f}`);
   const build = (v: unknown): unknown => {
     if (v instanceof fg.Tensor) return f(v);
     if (Array.isArray(v)) return v.map(build);

@@ -283,7 +283,7 @@ describe('bad input', () => {
         [() => fg.linalg.eigvals(on(b, new Float64Array(6), [2, 3])), /eigvals: A must be square in its last two dimensions, got A \[2, 3\]/],
         [() => fg.linalg.eig(on(b, new Float64Array(3), [3])), /eig: A must be a matrix or a batch of matrices \(rank ≥ 2\), got A \[3\]/],
         [() => fg.linalg.eigh(on(b, new Float64Array(12), [2, 2, 3])), /eigh: A must be square in its last two dimensions, got A \[2, 2, 3\]/],
-        [() => fg.linalg.spectralRadius(on(b, new Float64Array(6), [3, 2])), /eigvals: A must be square/],
+        [() => fg.linalg.spectralRadius(on(b, new Float64Array(6), [3, 2])), /spectralRadius: A must be square/], // the public name, not the op underneath
         [() => fg.linalg.svdvals(on(b, new Float64Array(1), [])), /svdvals: A must be a matrix or a batch of matrices \(rank ≥ 2\), got A \[\]/],
         [() => fg.linalg.solveDiscreteLyapunov(on(b, new Float64Array(4), [2, 2]), on(b, new Float64Array(9), [3, 3])), /solveDiscreteLyapunov: A \[2, 2\] and Q \[3, 3\] must hold matrices of one size/],
       ];

@@ -1,3 +1,5 @@
+import { checkTensor } from '../../engine/args.js';
+import { checkOptions, optionKeys } from '../../engine/options.js';
 import { ArgumentError, ShapeError, fmtShape } from '../../engine/errors.js';
 import { sizeOf } from '../../engine/shape.js';
 import type { Tensor } from '../../engine/tensor.js';
@@ -257,8 +259,13 @@ function weightGradB(x: Tensor, g: Tensor, a: ConvWeightGradAttrs): Tensor {
 
 // ---------------------------------------------------------------- public functions
 
+const CONV2D_KEYS = optionKeys<Conv2dOptions>({ stride: true, padding: true, dilation: true, groups: true, bias: true });
+const INPUT_GRAD_KEYS = optionKeys<ConvOptions & { inputSize: unknown }>({ stride: true, padding: true, dilation: true, groups: true, inputSize: true });
+const WEIGHT_GRAD_KEYS = optionKeys<ConvOptions & { kernelSize: unknown }>({ stride: true, padding: true, dilation: true, groups: true, kernelSize: true });
+
 function normalize(op: string, w: Tensor, opts: ConvOptions, kernel?: [number, number]): ConvAttrs {
   if (opts === null || typeof opts !== 'object') throw new ArgumentError(`${op}: options must be an object, got ${opts === null ? 'null' : typeof opts}`);
+  checkTensor(op, op === 'conv2dWeightGrad' ? 'x' : 'w', w);
   const stride = pairOf(op, 'stride', opts.stride, 1);
   const dilation = pairOf(op, 'dilation', opts.dilation, 1);
   const k = kernel ?? (w.rank === 4 ? [w.shape[2]!, w.shape[3]!] : [1, 1]);
@@ -275,6 +282,7 @@ export interface Conv2dOptions extends ConvOptions {
  * → [N, O, ho, wo] with ho = ⌊(H + top + bottom − dilation·(kh − 1) − 1)/stride⌋ + 1.
  */
 export function conv2d(x: Tensor, w: Tensor, opts: Conv2dOptions = {}): Tensor {
+  checkOptions('conv2d', opts, CONV2D_KEYS);
   const y = apply(conv2dOp, [x, w], normalize('conv2d', w, opts));
   const bias = opts.bias;
   if (bias === undefined || bias === null) return y;
@@ -289,11 +297,15 @@ export function conv2d(x: Tensor, w: Tensor, opts: Conv2dOptions = {}): Tensor {
  * for an input of size inputSize = [H, W] (a transposed convolution).
  */
 export function conv2dInputGrad(g: Tensor, w: Tensor, opts: ConvOptions & { inputSize: [number, number] }): Tensor {
+  if (opts === undefined) throw new ArgumentError('conv2dInputGrad: options { inputSize, stride?, padding?, dilation?, groups? } are required');
+  checkOptions('conv2dInputGrad', opts, INPUT_GRAD_KEYS);
   return apply(inputGradOp, [g, w], { ...normalize('conv2dInputGrad', w, opts), inputSize: opts.inputSize });
 }
 
 /** The gradient of conv2d with respect to its kernel: x [N, C, H, W], g [N, O, ho, wo] → [O, C/groups, kh, kw]. */
 export function conv2dWeightGrad(x: Tensor, g: Tensor, opts: ConvOptions & { kernelSize: [number, number] }): Tensor {
+  if (opts === undefined) throw new ArgumentError('conv2dWeightGrad: options { kernelSize, stride?, padding?, dilation?, groups? } are required');
+  checkOptions('conv2dWeightGrad', opts, WEIGHT_GRAD_KEYS);
   const k = opts.kernelSize;
   return apply(weightGradOp, [x, g], { ...normalize('conv2dWeightGrad', x, opts, Array.isArray(k) ? k : undefined), kernelSize: k });
 }
@@ -314,8 +326,12 @@ export interface ConvTranspose2dOptions {
  * → [N, Cout, (H − 1)·stride − top − bottom + dilation·(kh − 1) + outputPadding + 1, …].
  * It is conv2dInputGrad with x as the gradient.
  */
+const CONV_TRANSPOSE_KEYS = optionKeys<ConvTranspose2dOptions>({ stride: true, padding: true, outputPadding: true, dilation: true, groups: true, bias: true });
+
 export function convTranspose2d(x: Tensor, w: Tensor, opts: ConvTranspose2dOptions = {}): Tensor {
   const op = 'convTranspose2d';
+  checkOptions(op, opts, CONV_TRANSPOSE_KEYS);
+  checkTensor(op, 'x', x);
   const a = normalize(op, w, { stride: opts.stride, padding: opts.padding, dilation: opts.dilation, groups: opts.groups });
   const op0 = opts.outputPadding ?? 0;
   const extra = typeof op0 === 'number' ? [op0, op0] : [...op0];

@@ -1,4 +1,5 @@
 import { fromValues } from '../../engine/creation.js';
+import { checkNumbers, checkTensor } from '../../engine/args.js';
 import { ArgumentError, ShapeError, fmtShape } from '../../engine/errors.js';
 import { normAxis, sameShape, sizeOf, type Shape } from '../../engine/shape.js';
 import { Tensor } from '../../engine/tensor.js';
@@ -80,7 +81,9 @@ const gatherOp: OpDef<GatherAttrs> = defineOp<GatherAttrs>({
 
 type Indices = Tensor | readonly number[];
 
-const indexTensor = (like: Tensor, idx: Indices) => (idx instanceof Tensor ? idx : fromValues(Float64Array.from(idx as number[]), [idx.length], like.backend));
+function indexTensor(who: string, like: Tensor, idx: Indices, name = 'indices'): Tensor {
+  return idx instanceof Tensor ? idx : fromValues(Float64Array.from(checkNumbers(who, `${name} (a Tensor or an array of integers)`, idx)), [idx.length], like.backend);
+}
 
 /**
  * x indexed along `axis` by integer indices (stored as floats; negative ones count from the
@@ -90,7 +93,8 @@ const indexTensor = (like: Tensor, idx: Indices) => (idx instanceof Tensor ? idx
  * at once would need a readback), the result being NaN where the index was bad.
  */
 export function gather(x: Tensor, indices: Indices, axis = 0): Tensor {
-  return apply(gatherOp, [x, indexTensor(x, indices)], { axis: normAxis('gather', axis, x.rank) });
+  checkTensor('gather', 'x', x);
+  return apply(gatherOp, [x, indexTensor('gather', x, indices)], { axis: normAxis('gather', axis, x.rank) });
 }
 
 // ---------------------------------------------------------------- scatterAdd
@@ -101,6 +105,8 @@ interface ScatterAttrs {
   size: number;
   /** false: indices are segment ids, and a negative one is an error (default: counts from the end) */
   negative?: boolean;
+  /** the public function the errors name (segmentSum, segmentMean; default scatterAdd) */
+  who?: string;
 }
 
 const scatterWhat = (size: number) => `an axis of length ${size}`;
@@ -110,15 +116,15 @@ const scatterAddOp: OpDef<ScatterAttrs> = defineOp<ScatterAttrs>({
   args: ['updates', 'indices'],
   nondiff: [1],
   saves: { inputs: true, output: false },
-  shape: ([u, idx], { axis, size }) => {
-    if (!(Number.isInteger(size) && size >= 0)) throw new ShapeError(`scatterAdd: size must be a non-negative integer, got ${size}`);
+  shape: ([u, idx], { axis, size, who = 'scatterAdd' }) => {
+    if (!(Number.isInteger(size) && size >= 0)) throw new ShapeError(`${who}: size must be a non-negative integer, got ${size}`);
     if (!(Number.isInteger(axis) && axis >= 0 && axis + idx!.length <= u!.length && sameShape(u!.slice(axis, axis + idx!.length), idx!))) {
-      throw new ShapeError(`scatterAdd: updates ${fmtShape(u!)} must hold the shape of indices ${fmtShape(idx!)} at axis ${axis}`);
+      throw new ShapeError(`${who}: ${who === 'scatterAdd' ? 'updates' : 'data'} ${fmtShape(u!)} must hold the shape of ${who === 'scatterAdd' ? 'indices' : 'segmentIds'} ${fmtShape(idx!)} at axis ${axis}`);
     }
     return [...u!.slice(0, axis), size, ...u!.slice(axis + idx!.length)];
   },
-  cpu: ([u, idx], [us, is], { axis, size, negative = true }, outShape) => {
-    const ks = checkedIndices('scatterAdd', idx!, size, scatterWhat(size), negative);
+  cpu: ([u, idx], [us, is], { axis, size, negative = true, who = 'scatterAdd' }, outShape) => {
+    const ks = checkedIndices(who, idx!, size, scatterWhat(size), negative);
     const outer = sizeOf(us!.slice(0, axis));
     const inner = sizeOf(us!.slice(axis + is!.length));
     const out = new Float64Array(sizeOf(outShape));
@@ -129,10 +135,10 @@ const scatterAddOp: OpDef<ScatterAttrs> = defineOp<ScatterAttrs>({
     }
     return out;
   },
-  gpu: (rt, [u, idx], out, { axis, size, negative = true }) =>
-    launchScatterAdd(rt, u!, idx!, out, size, sizeOf(out.shape.slice(axis + 1)), badIndex('scatterAdd', size, scatterWhat(size), negative), negative),
+  gpu: (rt, [u, idx], out, { axis, size, negative = true, who = 'scatterAdd' }) =>
+    launchScatterAdd(rt, u!, idx!, out, size, sizeOf(out.shape.slice(axis + 1)), badIndex(who, size, scatterWhat(size), negative), negative),
   vjp: ([, idx], _y, g, { axis }, _s, outShape) => [apply(gatherOp, [g, idx!], { axis: axis + g.rank - outShape.length }), null],
-  jvp: ([u, idx], _y, [du], { axis, size, negative }) => du && apply(scatterAddOp, [du, idx!], { axis: axis + du.rank - u!.rank, size, negative }),
+  jvp: ([u, idx], _y, [du], { axis, size, negative, who }) => du && apply(scatterAddOp, [du, idx!], { axis: axis + du.rank - u!.rank, size, negative, who }),
   samples: [
     { shapes: [[4, 3], [4]], attrs: { axis: 0, size: 5 }, values: [undefined, [4, 0, 2, 0]] },
     { shapes: [[2, 3], [3]], attrs: { axis: 1, size: 7 }, values: [undefined, [6, -1, 6]] },
@@ -148,8 +154,15 @@ const scatterAddOp: OpDef<ScatterAttrs> = defineOp<ScatterAttrs>({
  * as in gather (on WebGPU from the next read, their updates dropped).
  */
 export function scatterAdd(updates: Tensor, indices: Indices, size: number, axis = 0): Tensor {
-  const idx = indexTensor(updates, indices);
+  checkTensor('scatterAdd', 'updates', updates);
+  const idx = indexTensor('scatterAdd', updates, indices);
   return apply(scatterAddOp, [updates, idx], { axis: normAxis('scatterAdd', axis, updates.rank - idx.rank + 1), size });
+}
+
+/** scatterAdd along axis 0 for the segment reductions: ids must not be negative, errors name `who`. */
+function segments(who: string, data: Tensor, ids: Tensor, numSegments: number): Tensor {
+  if (ids.rank > data.rank) throw new ShapeError(`${who}: segmentIds ${fmtShape(ids.shape)} has a higher rank than data ${fmtShape(data.shape)}`);
+  return apply(scatterAddOp, [data, ids], { axis: 0, size: numSegments, negative: false, who });
 }
 
 /**
@@ -159,16 +172,19 @@ export function scatterAdd(updates: Tensor, indices: Indices, size: number, axis
  * a gather index would, and is not dropped silently either).
  */
 export function segmentSum(data: Tensor, segmentIds: Indices, numSegments: number): Tensor {
-  const ids = indexTensor(data, segmentIds);
-  return apply(scatterAddOp, [data, ids], { axis: 0, size: numSegments, negative: false });
+  checkTensor('segmentSum', 'data', data);
+  const ids = indexTensor('segmentSum', data, segmentIds, 'segmentIds');
+  return segments('segmentSum', data, ids, numSegments);
 }
 
 /** Means of the rows of data that share a segment id; an empty segment gives 0. Ids as in segmentSum. */
 export function segmentMean(data: Tensor, segmentIds: Indices, numSegments: number): Tensor {
-  const ids = indexTensor(data, segmentIds);
-  const counts = segmentSum(broadcastTo(fromValues([1], [], data.backend), ids.shape), ids, numSegments);
+  checkTensor('segmentMean', 'data', data);
+  const ids = indexTensor('segmentMean', data, segmentIds, 'segmentIds');
+  const sums = segments('segmentMean', data, ids, numSegments);
+  const counts = segments('segmentMean', broadcastTo(fromValues([1], [], data.backend), ids.shape), ids, numSegments);
   const shape = [numSegments, ...data.shape.slice(ids.rank).map(() => 1)];
-  return div(segmentSum(data, ids, numSegments), reshape(maximum(counts, 1), shape));
+  return div(sums, reshape(maximum(counts, 1), shape));
 }
 
 // ---------------------------------------------------------------- oneHot
@@ -176,6 +192,8 @@ export function segmentMean(data: Tensor, segmentIds: Indices, numSegments: numb
 interface OneHotAttrs {
   depth: number;
   axis: number;
+  /** the public function the errors name (crossEntropy; default oneHot) */
+  who?: string;
 }
 
 const oneHotWhat = (depth: number) => `depth ${depth}`;
@@ -190,14 +208,14 @@ const oneHotOp: OpDef<OneHotAttrs> = defineOp<OneHotAttrs>({
     if (!(Number.isInteger(axis) && axis >= 0 && axis <= idx!.length)) throw new ShapeError(`oneHot: axis ${axis} is out of range for indices ${fmtShape(idx!)}`);
     return [...idx!.slice(0, axis), depth, ...idx!.slice(axis)];
   },
-  cpu: ([idx], [is], { depth, axis }, outShape) => {
-    const ks = checkedIndices('oneHot', idx!, depth, oneHotWhat(depth), false);
+  cpu: ([idx], [is], { depth, axis, who = 'oneHot' }, outShape) => {
+    const ks = checkedIndices(who, idx!, depth, oneHotWhat(depth), false);
     const inner = sizeOf(is!.slice(axis));
     const out = new Float64Array(sizeOf(outShape));
     ks.forEach((k, p) => (out[(Math.floor(p / inner) * depth + k) * inner + (p % inner)] = 1));
     return out;
   },
-  gpu: (rt, [idx], out, { depth, axis }) => launchOneHot(rt, idx!, out, depth, sizeOf(idx!.shape.slice(axis)), badIndex('oneHot', depth, oneHotWhat(depth), false)),
+  gpu: (rt, [idx], out, { depth, axis, who = 'oneHot' }) => launchOneHot(rt, idx!, out, depth, sizeOf(idx!.shape.slice(axis)), badIndex(who, depth, oneHotWhat(depth), false)),
   vjp: () => [null],
   jvp: () => null,
   samples: [
@@ -214,6 +232,11 @@ const oneHotOp: OpDef<OneHotAttrs> = defineOp<OneHotAttrs>({
  * Others throw as in gather (on WebGPU from the next read, their rows NaN).
  */
 export function oneHot(indices: Indices, depth: number, axis = -1): Tensor {
-  const idx = indices instanceof Tensor ? indices : fromValues(Float64Array.from(indices as number[]), [indices.length]);
-  return apply(oneHotOp, [idx], { depth, axis: normAxis('oneHot', axis, idx.rank + 1) });
+  return oneHotAs('oneHot', indices, depth, axis);
+}
+
+/** oneHot with its errors naming `who` (crossEntropy's labels). */
+export function oneHotAs(who: string, indices: Indices, depth: number, axis = -1): Tensor {
+  const idx = indices instanceof Tensor ? indices : fromValues(Float64Array.from(checkNumbers(who, 'indices (a Tensor or an array of integers)', indices)), [indices.length]);
+  return apply(oneHotOp, [idx], who === 'oneHot' ? { depth, axis: normAxis(who, axis, idx.rank + 1) } : { depth, axis: normAxis(who, axis, idx.rank + 1), who });
 }

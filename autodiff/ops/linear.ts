@@ -1,3 +1,5 @@
+import { checkTensor } from '../../engine/args.js';
+import { checkOptions, optionKeys } from '../../engine/options.js';
 import { ArgumentError, ShapeError, fmtShape } from '../../engine/errors.js';
 import type { Shape } from '../../engine/shape.js';
 import type { Tensor } from '../../engine/tensor.js';
@@ -124,8 +126,16 @@ const ACT_OPS: Record<Activation, ((z: Tensor) => Tensor) | null> = { none: null
  * go through the fused epilogue (as a row [n]); others ([m, 1], [m, n]) are added after the
  * product, then the activation runs as its own op.
  */
-export function linear(x: Tensor, w: Tensor, b: Tensor, opts: { activation?: Activation } = {}): Tensor {
-  const attrs = { activation: opts.activation ?? 'none' };
+export interface LinearOptions {
+  activation?: Activation;
+}
+const LINEAR_KEYS = optionKeys<LinearOptions>({ activation: true });
+
+export function linear(x: Tensor, w: Tensor, b: Tensor, opts: LinearOptions = {}): Tensor {
+  checkTensor('linear', 'x', x);
+  checkTensor('linear', 'w', w);
+  checkTensor('linear', 'b', b);
+  const attrs = { activation: checkOptions('linear', opts, LINEAR_KEYS).activation ?? 'none' };
   if (!ACTIVATIONS.includes(attrs.activation)) linearShape([[1, 1], [1, 1], [1]], attrs); // throws, naming the choices
   const x2 = x.rank === 1 ? reshape(x, [1, x.shape[0]!]) : x;
   const outShape = matmulShapeOf('linear', [x2.shape, w.shape], undefined, ['x', 'w']);

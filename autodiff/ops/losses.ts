@@ -1,6 +1,7 @@
 // Softmax and the losses, as compositions of ops: each step is exact and stable (the shift by
 // the maximum keeps exp ≤ 1), so no op of their own is needed; their derivatives are those of
 // the parts. The mean squared error, the loss of every regression step, is one op of its own.
+import { asPublic, checkNumbers, checkTensor } from '../../engine/args.js';
 import { fromValues } from '../../engine/creation.js';
 import { ArgumentError, ShapeError, fmtShape } from '../../engine/errors.js';
 import { normAxis, sameShape, sizeOf, type Shape } from '../../engine/shape.js';
@@ -11,7 +12,7 @@ import { Tensor } from '../../engine/tensor.js';
 import { add, div, exp, mul, neg, sub } from './arith.js';
 import { log1p } from './unary-more.js';
 import { where } from './select.js';
-import { oneHot } from './gather.js';
+import { oneHotAs } from './gather.js';
 import { mean, overAxes, reducedShape, sum, type Axes } from './reduce.js';
 import { reshape } from './shape.js';
 import { firstMask, max } from './reduce-more.js';
@@ -45,20 +46,21 @@ function logSumExpParts(x: Tensor, axis: number | null): { m: Tensor; z: Tensor;
 
 /** log Σ exp(x) over all elements, or one axis or several, without overflow (and with log1p: see above). */
 export function logSumExp(x: Tensor, axis?: Axes, keepDims = false): Tensor {
+  checkTensor('logSumExp', 'x', x);
   const axes = axis === undefined || axis === null ? x.shape.map((_, i) => i) : typeof axis === 'number' ? [axis] : axis;
   if (x.size === 0 && axes.some((a) => x.shape[normAxis('logSumExp', a, x.rank)] === 0)) {
     throw new ArgumentError(`logSumExp: the reduced axis of x ${fmtShape(x.shape)} is empty (log Σ exp of nothing is −∞; as max, this throws)`);
   }
-  return overAxes('logSumExp', x, axis, keepDims, (x1, a, kd) => {
+  return asPublic('logSumExp', () => overAxes('logSumExp', x, axis, keepDims, (x1, a, kd) => {
     const { m, l } = logSumExpParts(x1, a);
     const y = add(m, l);
     return kd ? y : reshape(y, reducedShape(x1.shape, { axis: a, keepDims: false }));
-  });
+  }));
 }
 
 /** log softmax(x) along an axis (default the last): x − max − log Σ exp(x − max), stable for any logits. */
 export function logSoftmax(x: Tensor, axis = -1): Tensor {
-  const a = normAxis('logSoftmax', axis, x.rank);
+  const a = normAxis('logSoftmax', axis, checkTensor('logSoftmax', 'x', x).rank);
   if (x.size === 0) return neg(x); // nothing to normalize (also along an empty axis)
   const { z, l } = logSumExpParts(x, a);
   return sub(z, l);
@@ -66,7 +68,7 @@ export function logSoftmax(x: Tensor, axis = -1): Tensor {
 
 /** exp(x) / Σ exp(x) along an axis (default the last), computed from x − max (no overflow). */
 export function softmax(x: Tensor, axis = -1): Tensor {
-  const a = normAxis('softmax', axis, x.rank);
+  const a = normAxis('softmax', axis, checkTensor('softmax', 'x', x).rank);
   if (x.size === 0) return neg(x);
   const e = exp(shifted(x, a));
   return div(e, sum(e, a, true));
@@ -85,7 +87,8 @@ export function crossEntropy(logits: Tensor, labels: Tensor | readonly number[])
   if (!ls || ls.rank < 1) throw new ShapeError(`crossEntropy: logits must be a tensor [..., classes], got ${ls ? fmtShape(ls.shape) : typeof logits}`);
   if (labels instanceof Tensor && sameShape(labels.shape, ls.shape)) return neg(mean(sum(mul(logSoftmax(ls, -1), labels), -1)));
   const classes = ls.shape[ls.rank - 1]!;
-  const hot = oneHot(labels instanceof Tensor ? labels : fromValues(Float64Array.from(labels), [labels.length], ls.backend), classes, -1);
+  if (!(labels instanceof Tensor)) checkNumbers('crossEntropy', 'labels (a Tensor or an array of class indices)', labels);
+  const hot = oneHotAs('crossEntropy', labels instanceof Tensor ? labels : fromValues(Float64Array.from(labels), [labels.length], ls.backend), classes, -1);
   if (!sameShape(hot.shape, ls.shape)) {
     throw new ShapeError(`crossEntropy: labels ${fmtShape(hot.shape.slice(0, -1))} must have the shape of logits ${fmtShape(ls.shape)} without its last (class) axis (class indices), or the logits' shape (class probabilities)`);
   }
@@ -160,6 +163,8 @@ const mseOp: OpDef = defineOp({
 
 /** Mean squared error over all elements: mean((pred − target)²); pred and target of one shape. */
 export function mseLoss(pred: Tensor, target: Tensor): Tensor {
+  checkTensor('mseLoss', 'pred', pred);
+  checkTensor('mseLoss', 'target', target);
   mseShape([pred.shape, target.shape]);
   return apply(mseOp, [pred, target], undefined);
 }

@@ -1,3 +1,5 @@
+import { checkTensor } from '../../engine/args.js';
+import { boolean, checkOptions, optionKeys } from '../../engine/options.js';
 import { ArgumentError, ShapeError, fmtShape } from '../../engine/errors.js';
 import { broadcastShapes, broadcastStrides, sizeOf, type Shape } from '../../engine/shape.js';
 import type { Tensor } from '../../engine/tensor.js';
@@ -129,7 +131,14 @@ export interface MatmulOptions {
  * operand is a vector (a row on the left, a column on the right) whose axis is dropped.
  * `transA`/`transB` read a matrix operand transposed without copying it.
  */
+const MATMUL_KEYS = optionKeys<MatmulOptions>({ transA: true, transB: true });
+
 export function matmul(a: Tensor, b: Tensor, opts: MatmulOptions = {}): Tensor {
+  checkTensor('matmul', 'a', a);
+  checkTensor('matmul', 'b', b);
+  checkOptions('matmul', opts, MATMUL_KEYS);
+  boolean('matmul', 'transA', opts.transA);
+  boolean('matmul', 'transB', opts.transB);
   if (a.rank === 0 || b.rank === 0) {
     throw new ShapeError(`matmul: a and b must have rank ≥ 1, got a ${fmtShape(a.shape)}, b ${fmtShape(b.shape)}`);
   }

@@ -7,6 +7,7 @@
 //   nknOuter(u, w)                   = scale · u_i w_iᵀ    per node, flattened to [N, d²]
 // Both bilinear, each one's derivatives written with the two: the adjoint of nknApply in v is
 // the transposed nknApply, in M an nknOuter; the adjoints of nknOuter are nknApply.
+import { boolean, checkOptions, finiteNumber, optionKeys } from '../../engine/options.js';
 import { ArgumentError, ShapeError, fmtShape } from '../../engine/errors.js';
 import type { Shape } from '../../engine/shape.js';
 import { Tensor } from '../../engine/tensor.js';
@@ -160,13 +161,23 @@ ops.outer = defineOp<{ scale: number }>({
  * (an MLP's output as it comes) and v is [N, d]; `transpose` applies B_iᵀ instead. One dispatch;
  * differentiable in M and v to any order.
  */
-export function nknApply(M: Tensor, v: Tensor, opts: { scale?: number; transpose?: boolean } = {}): Tensor {
+export interface NknApplyOptions {
+  scale?: number;
+  transpose?: boolean;
+}
+const APPLY_KEYS = optionKeys<NknApplyOptions>({ scale: true, transpose: true });
+const OUTER_KEYS = optionKeys<{ scale?: number }>({ scale: true });
+
+export function nknApply(M: Tensor, v: Tensor, opts: NknApplyOptions = {}): Tensor {
   if (!(M instanceof Tensor) || !(v instanceof Tensor)) throw new ArgumentError('nknApply: M and v must be Tensors');
-  return apply(ops.apply, [M, v], { scale: opts.scale ?? 1, transpose: opts.transpose ?? false });
+  checkOptions('nknApply', opts, APPLY_KEYS);
+  const scale = finiteNumber('nknApply', 'scale', opts.scale) ?? 1;
+  return apply(ops.apply, [M, v], { scale, transpose: boolean('nknApply', 'transpose', opts.transpose) ?? false });
 }
 
 /** scale · u_i w_iᵀ for every node i, flattened row-major to [N, d²] (u, w [N, d]): the adjoint of nknApply in M. */
 export function nknOuter(u: Tensor, w: Tensor, opts: { scale?: number } = {}): Tensor {
   if (!(u instanceof Tensor) || !(w instanceof Tensor)) throw new ArgumentError('nknOuter: u and w must be Tensors');
-  return apply(ops.outer, [u, w], { scale: opts.scale ?? 1 });
+  checkOptions('nknOuter', opts, OUTER_KEYS);
+  return apply(ops.outer, [u, w], { scale: finiteNumber('nknOuter', 'scale', opts.scale) ?? 1 });
 }

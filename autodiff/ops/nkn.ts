@@ -5,6 +5,8 @@
 //   nknEdgeGradK(g, h) = ∂⟨g, A(K) h⟩/∂K
 // all bilinear and tied by ⟨g, A(K)h⟩ = ⟨GradH(g,K), h⟩ = ⟨GradK(g,h), K⟩, so each one's
 // derivatives are the others: the family is closed and differentiable to any order.
+import { checkNumbers } from '../../engine/args.js';
+import { describe } from '../../engine/options.js';
 import { fromValues } from '../../engine/creation.js';
 import { ArgumentError, ShapeError, fmtShape } from '../../engine/errors.js';
 import { sizeOf, type Shape } from '../../engine/shape.js';
@@ -261,7 +263,12 @@ export interface EdgeIndexValues {
  * source, checking the indices and that no node has an empty neighbourhood.
  */
 export function edgeIndexValues(numNodes: number, src: ArrayLike<number>, dst: ArrayLike<number>): EdgeIndexValues {
-  const who = 'edgeIndex';
+  return indexValues('edgeIndexValues', numNodes, src, dst);
+}
+
+function indexValues(who: string, numNodes: number, src: ArrayLike<number>, dst: ArrayLike<number>): EdgeIndexValues {
+  checkNumbers(who, 'src', src);
+  checkNumbers(who, 'dst', dst);
   if (!(Number.isInteger(numNodes) && numNodes > 0)) throw new ArgumentError(`${who}: numNodes must be a positive integer, got ${numNodes}`);
   if (src.length !== dst.length) throw new ShapeError(`${who}: src [${src.length}] and dst [${dst.length}] must have the same length E`);
   const E = src.length;
@@ -293,7 +300,7 @@ export interface EdgeIndex extends EdgeIndexValues {
 
 /** Index tensors (floats holding integers, no derivative) for nknEdge; see edgeIndexValues. */
 export function edgeIndex(numNodes: number, src: ArrayLike<number>, dst: ArrayLike<number>, backend?: Backend): EdgeIndex {
-  const v = edgeIndexValues(numNodes, src, dst);
+  const v = indexValues('edgeIndex', numNodes, src, dst);
   const t = (a: number[]) => fromValues(Float64Array.from(a), [a.length], backend);
   return { ...v, tensors: [t(v.src), t(v.dst), t(v.offsets), t(v.srcOrder), t(v.srcOffsets)] };
 }
@@ -305,6 +312,7 @@ export function edgeIndex(numNodes: number, src: ArrayLike<number>, dst: ArrayLi
  */
 export function nknEdge(h: Tensor, K: Tensor, graph: EdgeIndex): Tensor {
   if (!(h instanceof Tensor) || !(K instanceof Tensor)) throw new ArgumentError('nknEdge: h and K must be Tensors');
+  if (!graph || !Array.isArray((graph as EdgeIndex).tensors)) throw new ArgumentError(`nknEdge: graph must be an edge index from edgeIndex(numNodes, src, dst), got ${describe(graph)}`);
   if (h.shape[h.rank - 2] !== graph.numNodes) throw new ShapeError(`nknEdge: h ${fmtShape(h.shape)} must have ${graph.numNodes} rows, one per node of the graph`);
   return run(ops.fwd, h, K, graph.tensors);
 }

@@ -1,3 +1,5 @@
+import { checkTensor } from '../../engine/args.js';
+import { boolean, checkOptions, optionKeys } from '../../engine/options.js';
 import { ArgumentError, ShapeError, fmtShape } from '../../engine/errors.js';
 import { sizeOf, type Shape } from '../../engine/shape.js';
 import type { Tensor } from '../../engine/tensor.js';
@@ -282,8 +284,13 @@ export interface PoolOptions {
   padding?: number | readonly [number, number] | readonly [number, number, number, number];
 }
 
+const POOL_KEYS = optionKeys<PoolOptions>({ kernel: true, stride: true, padding: true });
+const AVG_POOL_KEYS = optionKeys<PoolOptions & { countIncludePad?: boolean }>({ kernel: true, stride: true, padding: true, countIncludePad: true });
+
 function poolAttrsOf(op: string, x: Tensor, opts: PoolOptions, countIncludePad = true): PoolAttrs {
   if (opts === null || typeof opts !== 'object') throw new ArgumentError(`${op}: options { kernel, stride?, padding? } are required, got ${opts === null ? 'null' : typeof opts}`);
+  checkOptions(op, opts, op === 'avgPool2d' ? AVG_POOL_KEYS : POOL_KEYS);
+  checkTensor(op, 'x', x);
   if (x.rank !== 4) throw new ShapeError(`${op}: x must have rank 4 (N, C, H, W), got x ${fmtShape(x.shape)}`);
   const kernel = pairOf(op, 'kernel', opts.kernel, 0);
   const stride = opts.stride === undefined ? kernel : pairOf(op, 'stride', opts.stride, 1);
@@ -300,5 +307,5 @@ export function maxPool2d(x: Tensor, opts: PoolOptions): Tensor {
 
 /** Average pooling over x [N, C, H, W]; countIncludePad (default true) divides by the whole window. */
 export function avgPool2d(x: Tensor, opts: PoolOptions & { countIncludePad?: boolean }): Tensor {
-  return apply(avgPoolOp, [x], poolAttrsOf('avgPool2d', x, opts, opts?.countIncludePad ?? true));
+  return apply(avgPoolOp, [x], poolAttrsOf('avgPool2d', x, opts, boolean('avgPool2d', 'countIncludePad', opts?.countIncludePad) ?? true));
 }

@@ -1,4 +1,5 @@
 import { ArgumentError, ShapeError, fmtShape } from '../../engine/errors.js';
+import { asPublic, checkTensor } from '../../engine/args.js';
 import { normAxis, type Shape } from '../../engine/shape.js';
 import type { Tensor } from '../../engine/tensor.js';
 import { launchReduce } from '../../kernels/reduce.js';
@@ -79,7 +80,7 @@ const argminOp = defineArg('min');
 
 const argWith = (op: OpDef<ReduceAttrs>, who: string) => (x: Tensor, axis?: number | null, keepDims = false): Tensor => {
   if (axis !== undefined && axis !== null && typeof axis !== 'number') throw new ArgumentError(`${who}: axis must be one axis or null, got ${JSON.stringify(axis)}`);
-  return apply(op, [x], { axis: axis === undefined || axis === null ? null : normAxis(who, axis, x.rank), keepDims });
+  return apply(op, [x], { axis: axis === undefined || axis === null ? null : normAxis(who, axis, checkTensor(who, 'x', x).rank), keepDims });
 };
 
 /**
@@ -157,8 +158,9 @@ const normOp: OpDef<ReduceAttrs> = defineOp<ReduceAttrs>({
  * derivative is 0 for every ord (abs′(0) = 0; ties of max |x| go to the first).
  */
 export function norm(x: Tensor, axis?: Axes, keepDims = false, ord: 1 | 2 | typeof Infinity = 2): Tensor {
+  checkTensor('norm', 'x', x);
   if (ord === 2) return overAxes('norm', x, axis, keepDims, reduceWith(normOp));
-  if (ord === 1) return sum(abs(x), axis, keepDims);
-  if (ord === Infinity) return max(abs(x), axis, keepDims);
+  if (ord === 1) return asPublic('norm', () => sum(abs(x), axis, keepDims));
+  if (ord === Infinity) return asPublic('norm', () => max(abs(x), axis, keepDims));
   throw new ArgumentError(`norm: ord must be 1, 2 or Infinity, got ${String(ord)}`);
 }

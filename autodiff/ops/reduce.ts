@@ -1,4 +1,5 @@
 import { ArgumentError, ShapeError, fmtShape } from '../../engine/errors.js';
+import { checkTensor } from '../../engine/args.js';
 import { normAxis, sizeOf, type Shape } from '../../engine/shape.js';
 import type { Tensor } from '../../engine/tensor.js';
 import { launchReduce } from '../../kernels/reduce.js';
@@ -95,6 +96,7 @@ export type Axes = number | readonly number[] | null | undefined;
  * first in that order.
  */
 export function overAxes(op: string, x: Tensor, axes: Axes, keepDims: boolean, reduce1: (x: Tensor, axis: number | null, keepDims: boolean) => Tensor): Tensor {
+  checkTensor(op, 'x', x);
   if (axes === undefined || axes === null) return reduce1(x, null, keepDims);
   if (typeof axes === 'number') return reduce1(x, normAxis(op, axes, x.rank), keepDims);
   if (!Array.isArray(axes)) throw new ArgumentError(`${op}: axis must be a number, an array of numbers or null, got ${typeof axes}`);

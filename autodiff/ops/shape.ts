@@ -1,5 +1,7 @@
 import { ShapeError, fmtShape } from '../../engine/errors.js';
-import { broadcastShapes, broadcastStrides, sameShape, sizeOf, type Shape } from '../../engine/shape.js';
+import { asPublic, checkNumbers, checkTensor } from '../../engine/args.js';
+import { describe } from '../../engine/options.js';
+import { broadcastShapes, broadcastStrides, sameShape, sizeOf, type Shape, checkShape } from '../../engine/shape.js';
 import type { Tensor } from '../../engine/tensor.js';
 import { launchElementwise, permutedStrides } from '../../kernels/elementwise.js';
 import { apply, defineOp, type OpDef } from '../op.js';
@@ -52,6 +54,8 @@ const reshapeOp: OpDef<{ shape: Shape }> = defineOp({
 
 /** Same values in a new shape; one dimension may be −1 (inferred). */
 export function reshape(x: Tensor, shape: readonly number[]): Tensor {
+  checkTensor('reshape', 'x', x);
+  if (!Array.isArray(shape)) throw new ShapeError(`reshape: shape must be an array of non-negative integers (one may be −1), got ${describe(shape)}`);
   const known = shape.filter((d) => d !== -1);
   const holes = shape.length - known.length;
   if (holes > 1 || !known.every((d) => Number.isInteger(d) && d >= 0)) {
@@ -99,16 +103,18 @@ function shiftPerm(perm: readonly number[], lead: number): number[] {
 
 /** Permutes axes (default: reverses them). Negative axes count from the end. */
 export function transpose(x: Tensor, perm?: readonly number[]): Tensor {
+  checkTensor('transpose', 'x', x);
+  if (perm !== undefined && perm !== null) checkNumbers('transpose', 'perm', perm);
   const p = perm ? perm.map((a) => (a < 0 ? a + x.rank : a)) : Array.from({ length: x.rank }, (_, i) => x.rank - 1 - i);
   return apply(transposeOp, [x], { perm: p });
 }
 
 /** Swaps the last two axes (matrix transpose of every matrix in a batch). */
 export function mT(x: Tensor): Tensor {
-  if (x.rank < 2) throw new ShapeError(`mT: x must have rank ≥ 2, got ${fmtShape(x.shape)}`);
+  if (checkTensor('mT', 'x', x).rank < 2) throw new ShapeError(`mT: x must have rank ≥ 2, got ${fmtShape(x.shape)}`);
   const perm = Array.from({ length: x.rank }, (_, i) => i);
   [perm[x.rank - 2], perm[x.rank - 1]] = [perm[x.rank - 1]!, perm[x.rank - 2]!];
-  return transpose(x, perm);
+  return asPublic('mT', () => transpose(x, perm));
 }
 
 // ---------------------------------------------------------------- broadcastTo
@@ -140,6 +146,8 @@ const broadcastOp: OpDef<{ shape: Shape }> = defineOp({
 });
 
 export function broadcastTo(x: Tensor, shape: readonly number[]): Tensor {
+  checkTensor('broadcastTo', 'x', x);
+  checkShape('broadcastTo', shape);
   if (sameShape(x.shape, shape)) return x;
   return apply(broadcastOp, [x], { shape: [...shape] });
 }

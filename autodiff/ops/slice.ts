@@ -1,4 +1,5 @@
 import { ShapeError, fmtShape } from '../../engine/errors.js';
+import { checkNumbers, checkTensor } from '../../engine/args.js';
 import { normAxis, sizeOf, stridesOf, type Shape } from '../../engine/shape.js';
 import type { Tensor } from '../../engine/tensor.js';
 import { launchWindow } from '../../kernels/pad.js';
@@ -99,6 +100,10 @@ function bound(v: number, dim: number, what: string, axis: number, x: Tensor): n
  * An omitted `end` means to the end of each axis.
  */
 export function slice(x: Tensor, begin: readonly number[], end?: readonly number[], axes?: readonly number[]): Tensor {
+  checkTensor('slice', 'x', x);
+  checkNumbers('slice', 'begin', begin);
+  if (end !== undefined) checkNumbers('slice', 'end', end);
+  if (axes !== undefined) checkNumbers('slice', 'axes', axes);
   const ax = axes ? axes.map((a) => normAxis('slice', a, x.rank)) : begin.map((_, i) => i);
   if (new Set(ax).size !== ax.length || ax.length > x.rank || ax.length !== begin.length || (end && end.length !== begin.length)) {
     throw new ShapeError(`slice: begin ${fmtShape(begin)}${end ? `, end ${fmtShape(end)}` : ''}${axes ? ` and axes ${fmtShape(axes)}` : ''} must have one entry per sliced axis (at most the rank of x ${fmtShape(x.shape)}, each axis once)`);
@@ -160,6 +165,7 @@ const padOp: OpDef<PadAttrs> = defineOp<PadAttrs>({
  * axis, as NumPy's np.pad with mode 'constant').
  */
 export function pad(x: Tensor, widths: readonly (readonly [number, number])[], value = 0): Tensor {
+  checkTensor('pad', 'x', x);
   if (!Array.isArray(widths)) throw new ShapeError(`pad: widths must be an array of [before, after] pairs, got ${JSON.stringify(widths)}`);
   return apply(padOp, [x], { widths: widths.map((w) => (Array.isArray(w) ? [...w] : w) as [number, number]), value });
 }

@@ -1,4 +1,5 @@
 import { ArgumentError } from '../../engine/errors.js';
+import { asPublic } from '../../engine/args.js';
 import type { Tensor } from '../../engine/tensor.js';
 import { apply, type TensorOrNumber } from '../op.js';
 import { exp, mul } from './arith.js';
@@ -33,7 +34,7 @@ const powScalarOp = defineUnaryAttrs<{ p: number }>({
 });
 
 /** xᵖ for a number p (negative x with an integer p keeps its sign; 0⁰ = 1). */
-export const powScalar = (x: TensorOrNumber, p: number): Tensor => apply(powScalarOp, [x], { p });
+export const powScalar = (x: TensorOrNumber, p: number): Tensor => asPublic('powScalar', () => apply(powScalarOp, [x], { p }));
 
 // ---------------------------------------------------------------- activations with a parameter
 

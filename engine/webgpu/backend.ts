@@ -18,6 +18,14 @@ export class WebGpuBackend implements Backend {
     return { backend: this, size, refs: 1, buffer };
   }
 
+  checkSize(op: string, shape: Shape): void {
+    const size = shape.reduce((a, b) => a * b, 1);
+    const max = this.rt.limits.maxStorageBufferBindingSize;
+    if (size * 4 > max) {
+      throw new ArgumentError(`${op}: its output ${fmtShape(shape)} needs ${size * 4} bytes, more than this adapter's maxStorageBufferBindingSize (${max} bytes); split the work into smaller tensors`);
+    }
+  }
+
   upload(values: ArrayLike<number>, size: number): Storage {
     const data =
       values instanceof Float32Array && values.length === size
@@ -35,11 +43,8 @@ export class WebGpuBackend implements Backend {
       this.retain(inputs[0]!);
       return inputs[0]!;
     }
+    this.checkSize(kernel.name, outShape);
     const size = outShape.reduce((a, b) => a * b, 1);
-    const max = this.rt.limits.maxStorageBufferBindingSize;
-    if (size * 4 > max) {
-      throw new ArgumentError(`${kernel.name}: its output ${fmtShape(outShape)} needs ${size * 4} bytes, more than this adapter's maxStorageBufferBindingSize (${max} bytes); split the work into smaller tensors`);
-    }
     const out = this.wrap(this.rt.createBuffer(size * 4), size);
     if (size > 0) {
       const args = inputs.map((s, i) => ({ buffer: (s as GpuStorage).buffer, shape: shapes[i]!, size: s.size }));

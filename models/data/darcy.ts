@@ -1,7 +1,7 @@
 // Darcy flow −∇·(a ∇u) = f with u = 0 on the boundary, solved by our own finite-difference
 // schemes: the data of the nonlocal kernel network examples (seeded, no downloads).
 import * as fg from '../../index.js';
-import { checkInt } from '../model.js';
+import { checkInt, checkFunction, checkNumbers } from '../model.js';
 import { Rng } from '../random.js';
 
 // ---------------------------------------------------------------- random coefficient fields
@@ -34,6 +34,7 @@ function randomField(rng: Rng, dim: 1 | 2, modes: number, decay: number, scale: 
 
 /** Solves the tridiagonal system lower[i]·x[i−1] + diag[i]·x[i] + upper[i]·x[i+1] = rhs[i] (Thomas). */
 export function thomas(lower: Float64Array, diag: Float64Array, upper: Float64Array, rhs: Float64Array): Float64Array {
+  for (const [what, v] of [['lower', lower], ['diag', diag], ['upper', upper], ['rhs', rhs]] as const) checkNumbers('thomas', what, v);
   const n = diag.length;
   const c = new Float64Array(n);
   const d = new Float64Array(n);
@@ -53,6 +54,8 @@ export function thomas(lower: Float64Array, diag: Float64Array, upper: Float64Ar
  * the conservative three-point scheme with a at the cell midpoints, second order for smooth a.
  */
 export function solveDarcy1d(a: (x: number) => number, f: (x: number) => number, n: number): Float64Array {
+  checkFunction('solveDarcy1d', 'a', a);
+  checkFunction('solveDarcy1d', 'f', f);
   checkInt('solveDarcy1d', 'n', n);
   if (n < 3) throw new fg.ArgumentError(`solveDarcy1d: n must be at least 3, got ${n}`);
   const h = 1 / (n - 1);
@@ -94,11 +97,14 @@ export interface DarcyGrid {
   u: Float64Array;
 }
 
+const DARCY1D_KEYS = fg.optionKeys<Darcy1dOptions>({ samples: true, seed: true, fine: true, resolutions: true, forcing: true });
+
 /**
  * Seeded 1-D Darcy problems: a = exp(smooth Gaussian random field), f = 1, solved at `fine`
  * points and subsampled to each resolution.
  */
 export function darcy1d(o: Darcy1dOptions = {}): DarcyGrid[] {
+  o = fg.checkOptions('darcy1d', o, DARCY1D_KEYS) as typeof o;
   const S = checkInt('darcy1d', 'samples', o.samples ?? 16);
   const fine = checkInt('darcy1d', 'fine', o.fine ?? 1025);
   const res = o.resolutions ?? [33, 65, 129, 257];
@@ -133,6 +139,8 @@ export function darcy1d(o: Darcy1dOptions = {}): DarcyGrid[] {
  * conjugate gradients (the matrix is symmetric positive definite) to relative residual `tol`.
  */
 export function solveDarcy2d(a: (x: number, y: number) => number, f: (x: number, y: number) => number, n: number, tol = 1e-10): { u: Float64Array; iterations: number } {
+  checkFunction('solveDarcy2d', 'a', a);
+  checkFunction('solveDarcy2d', 'f', f);
   checkInt('solveDarcy2d', 'n', n);
   if (n < 3) throw new fg.ArgumentError(`solveDarcy2d: n must be at least 3, got ${n}`);
   const h = 1 / (n - 1);
@@ -202,8 +210,11 @@ export interface Darcy2dOptions {
   forcing?: (x: number, y: number) => number;
 }
 
+const DARCY2D_KEYS = fg.optionKeys<Darcy2dOptions>({ samples: true, seed: true, resolutions: true, coefficient: true, forcing: true });
+
 /** Seeded 2-D Darcy problems, each solved at every resolution (x holds the points [n², 2]). */
 export function darcy2d(o: Darcy2dOptions = {}): DarcyGrid[] {
+  o = fg.checkOptions('darcy2d', o, DARCY2D_KEYS) as typeof o;
   const S = checkInt('darcy2d', 'samples', o.samples ?? 4);
   const res = o.resolutions ?? [29, 57, 85];
   res.forEach((r, i) => checkInt('darcy2d', `resolutions[${i}]`, r));

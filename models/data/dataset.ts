@@ -1,4 +1,5 @@
 import * as fg from '../../index.js';
+import { checkDataset, checkShaped, checkNumbers } from '../model.js';
 import { Rng, subSeed } from '../random.js';
 
 /**
@@ -23,6 +24,7 @@ export interface Dataset {
 const prod = (s: readonly number[]) => s.reduce((a, b) => a * b, 1);
 
 export function makeDataset(d: Dataset): Dataset {
+  checkShaped('makeDataset', 'd', d, ['name', 'task', 'n', 'x', 'xShape', 'y', 'yShape'], 'a data set { name, task, n, x, xShape, y, yShape }');
   const who = `dataset ${d.name}`;
   if (d.x.length !== d.n * prod(d.xShape) || d.y.length !== d.n * prod(d.yShape)) {
     throw new fg.ShapeError(`${who}: ${d.x.length} input and ${d.y.length} target values do not fill ${d.n} samples of shapes [${d.xShape.join(', ')}] and [${d.yShape.join(', ')}]`);
@@ -31,7 +33,10 @@ export function makeDataset(d: Dataset): Dataset {
 }
 
 /** The samples at `indices`, in that order. */
-export function subset(ds: Dataset, indices: ArrayLike<number>, name = ds.name): Dataset {
+export function subset(ds: Dataset, indices: ArrayLike<number>, name?: string): Dataset {
+  checkDataset('subset', ds);
+  checkNumbers('subset', 'indices', indices);
+  name ??= ds.name;
   const xs = prod(ds.xShape);
   const ys = prod(ds.yShape);
   const x = new Float64Array(indices.length * xs);
@@ -51,12 +56,16 @@ export interface Split {
   test: Dataset;
 }
 
+const SPLIT_KEYS = fg.optionKeys<NonNullable<Parameters<typeof split>[1]>>({ seed: true, fractions: true, minSize: true });
+
 /**
  * A seeded shuffle cut into train / validation / test parts (default 60/20/20). Part sizes are
  * rounded down from the fractions, the remainder goes to train; each part must get at least
  * `minSize` samples (default 1).
  */
 export function split(ds: Dataset, opts: { seed?: number; fractions?: [number, number, number]; minSize?: number } = {}): Split {
+  checkDataset('split', ds);
+  opts = fg.checkOptions('split', opts, SPLIT_KEYS) as typeof opts;
   const f = opts.fractions ?? [0.6, 0.2, 0.2];
   if (!Array.isArray(f) || f.length !== 3 || f.some((v) => !(v >= 0)) || Math.abs(f[0] + f[1] + f[2] - 1) > 1e-9) {
     throw new fg.ArgumentError(`split: fractions must be three non-negative numbers that sum to 1 (train, validation, test), got ${JSON.stringify(f)}`);
@@ -83,6 +92,7 @@ export function split(ds: Dataset, opts: { seed?: number; fractions?: [number, n
 
 /** Class indices [n] as one-hot rows [n, classes]. */
 export function oneHot(labels: ArrayLike<number>, classes: number): Float64Array {
+  checkNumbers('oneHot', 'labels', labels);
   const out = new Float64Array(labels.length * classes);
   for (let i = 0; i < labels.length; i++) out[i * classes + labels[i]!] = 1;
   return out;
@@ -99,17 +109,23 @@ export interface Batch {
 
 /** A batch of the given samples, uploaded to the current backend. */
 export function batchOf(ds: Dataset, indices: Int32Array): Batch {
+  checkDataset('batchOf', ds);
+  checkNumbers('batchOf', 'indices', indices);
   const part = subset(ds, indices);
   const b = indices.length;
   const y = ds.task === 'classification' ? fg.tensor(oneHot(part.y, ds.classes!), [b, ds.classes!]) : fg.tensor(part.y, [b, ...ds.yShape]);
   return { x: fg.tensor(part.x, [b, ...ds.xShape]), y, indices };
 }
 
+const BATCHES_KEYS = fg.optionKeys<Parameters<typeof batches>[1]>({ batchSize: true, seed: true, epoch: true, shuffle: true, dropLast: true });
+
 /**
  * The minibatches of one epoch: a seeded shuffle (a new order for each (seed, epoch)), cut into
  * batches of batchSize (the last one smaller unless dropLast).
  */
 export function* batches(ds: Dataset, opts: { batchSize: number; seed?: number; epoch?: number; shuffle?: boolean; dropLast?: boolean }): Generator<Batch> {
+  checkDataset('batches', ds);
+  opts = fg.checkOptions('batches', opts, BATCHES_KEYS) as typeof opts;
   const bs = opts.batchSize;
   if (!(Number.isInteger(bs) && bs >= 1)) throw new fg.ArgumentError(`batches: batchSize must be a positive integer, got ${String(bs)}`);
   if (ds.n === 0) throw new fg.ArgumentError(`batches: ${ds.name} has no samples`);
@@ -122,6 +138,7 @@ export function* batches(ds: Dataset, opts: { batchSize: number; seed?: number; 
 
 /** Throws a clear error where a data set holds NaN or ±Inf. */
 export function checkFinite(ds: Dataset): void {
+  checkDataset('checkFinite', ds);
   for (const [what, arr, per] of [['input', ds.x, prod(ds.xShape)], ['target', ds.y, prod(ds.yShape)]] as const) {
     const i = arr.findIndex((v) => !Number.isFinite(v));
     if (i >= 0) throw new fg.ArgumentError(`dataset ${ds.name}: sample ${Math.floor(i / per)} has a non-finite ${what} value (${arr[i]}); remove or fix it before training`);

@@ -1,3 +1,4 @@
+import * as fg from '../../index.js';
 import { checkInt, checkReal } from '../model.js';
 import { Rng } from '../random.js';
 import { makeDataset, type Dataset } from './dataset.js';
@@ -11,7 +12,10 @@ interface FnOptions {
   noise?: number;
 }
 
+const ONE_D_KEYS = fg.optionKeys<FnOptions>({ n: true, seed: true, range: true, noise: true });
+
 function oneD(name: string, f: (x: number) => number, o: FnOptions): Dataset {
+  o = fg.checkOptions(name, o, ONE_D_KEYS) as typeof o;
   const n = checkInt(name, 'n', o.n ?? 256);
   const r = checkReal(name, 'range', o.range ?? 1, (v) => v > 0, 'a positive number');
   const noise = checkReal(name, 'noise', o.noise ?? 0, (v) => v >= 0, 'a non-negative number');
@@ -27,8 +31,11 @@ export const cubic = (o: FnOptions = {}) => oneD('cubic', (x) => x ** 3, o);
 /** y = x² on [−range, range]: not monotone, so a plain 1-D NODE cannot fit it (trajectories cannot cross). */
 export const square = (o: FnOptions = {}) => oneD('square', (x) => x * x, o);
 
+const QUADRATIC_KEYS = fg.optionKeys<NonNullable<Parameters<typeof quadratic>[0]>>({ n: true, seed: true, range: true, noise: true, d: true });
+
 /** f(x) = xᵀx for x uniform in [−range, range]^d. */
 export function quadratic(o: FnOptions & { d?: number } = {}): Dataset {
+  o = fg.checkOptions('quadratic', o, QUADRATIC_KEYS) as typeof o;
   const d = checkInt('quadratic', 'd', o.d ?? 4);
   const n = checkInt('quadratic', 'n', o.n ?? 256);
   const r = checkReal('quadratic', 'range', o.range ?? 1, (v) => v > 0, 'a positive number');

@@ -1,3 +1,4 @@
+import * as fg from '../../index.js';
 import { checkInt, checkReal } from '../model.js';
 import { Rng } from '../random.js';
 import { makeDataset, type Dataset } from './dataset.js';
@@ -18,12 +19,15 @@ function inside(c: number, u: number, v: number): boolean {
   }
 }
 
+const SHAPES_KEYS = fg.optionKeys<NonNullable<Parameters<typeof shapes>[0]>>({ n: true, seed: true, size: true, noise: true });
+
 /**
  * Small greyscale images [1, size, size] (default 16×16) of four shapes — square, disk,
  * triangle, cross — at random positions and sizes, rendered with 4×4 supersampling (values in
  * [0, 1]) plus Gaussian pixel noise; the label is the shape. Small enough for conv layers.
  */
 export function shapes(o: { n?: number; seed?: number; size?: number; noise?: number } = {}): Dataset {
+  o = fg.checkOptions('shapes', o, SHAPES_KEYS) as typeof o;
   const n = checkInt('shapes', 'n', o.n ?? 400);
   const S = checkInt('shapes', 'size', o.size ?? 16, 8);
   const noise = checkReal('shapes', 'noise', o.noise ?? 0.05, (v) => v >= 0, 'a non-negative number');

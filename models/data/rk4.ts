@@ -1,5 +1,8 @@
+import { checkFunction, checkNumbers } from '../model.js';
 /** Classical RK4 in float64 on the host: the states at t = 0, dt, …, steps·dt of dy/dt = f(t, y). */
 export function rk4(f: (t: number, y: number[]) => number[], y0: number[], dt: number, steps: number, substeps = 1): number[][] {
+  checkFunction('rk4', 'f', f);
+  checkNumbers('rk4', 'y0', y0);
   const h = dt / substeps;
   const out = [y0.slice()];
   let y = y0.slice();

@@ -49,15 +49,21 @@ function trajectories(name: string, f: (t: number, y: number[]) => number[], o: 
   return makeDataset({ name, task: 'regression', n, x: Float64Array.from(xs), xShape, y: Float64Array.from(ys), yShape, ts });
 }
 
+const DAMPED_OSCILLATOR_KEYS = fg.optionKeys<NonNullable<Parameters<typeof dampedOscillator>[0]>>({ n: true, seed: true, steps: true, dt: true, format: true, range: true, omega: true, zeta: true });
+
 /** Damped harmonic oscillator q'' + 2ζω·q' + ω²q = 0 as the first-order system (q, p = q'). */
 export function dampedOscillator(o: TrajectoryOptions & { omega?: number; zeta?: number } = {}): Dataset {
+  o = fg.checkOptions('dampedOscillator', o, DAMPED_OSCILLATOR_KEYS) as typeof o;
   const w = checkReal('dampedOscillator', 'omega', o.omega ?? 2, (v) => v > 0, 'a positive number');
   const z = checkReal('dampedOscillator', 'zeta', o.zeta ?? 0.1, (v) => v >= 0, 'a non-negative number');
   return trajectories('dampedOscillator', (_t, [q, p]) => [p!, -2 * z * w * p! - w * w * q!], o);
 }
 
+const PENDULUM_KEYS = fg.optionKeys<NonNullable<Parameters<typeof pendulum>[0]>>({ n: true, seed: true, steps: true, dt: true, format: true, range: true, gOverL: true, damping: true });
+
 /** Pendulum θ'' = −(g/l)·sin θ − damping·θ' as the first-order system (θ, ω). */
 export function pendulum(o: TrajectoryOptions & { gOverL?: number; damping?: number } = {}): Dataset {
+  o = fg.checkOptions('pendulum', o, PENDULUM_KEYS) as typeof o;
   const g = checkReal('pendulum', 'gOverL', o.gOverL ?? 9.81, (v) => v > 0, 'a positive number');
   const c = checkReal('pendulum', 'damping', o.damping ?? 0, (v) => v >= 0, 'a non-negative number');
   return trajectories('pendulum', (_t, [th, om]) => [om!, -g * Math.sin(th!) - c * om!], o);

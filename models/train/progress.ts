@@ -1,3 +1,5 @@
+import * as fg from '../../index.js';
+import { checkInt } from '../model.js';
 /** Where progress goes: a stream-like sink; on a terminal (isTTY) one line is redrawn as a bar. */
 export interface ProgressSink {
   write(s: string): unknown;
@@ -20,7 +22,15 @@ export interface ProgressState {
 const num = (v: number) => (Math.abs(v) >= 1e-3 && Math.abs(v) < 1e4 ? v.toPrecision(4) : v.toExponential(3));
 
 /** One plain line: epoch, step, losses, accuracy, rate. */
+const STATE_KEYS = ['epoch', 'epochs', 'batch', 'batches', 'step', 'loss', 'stepsPerSecond'] as const;
+
+function checkState(who: string, s: ProgressState): void {
+  const bad = !s || typeof s !== 'object' ? 'it' : STATE_KEYS.find((k) => typeof s[k] !== 'number');
+  if (bad) throw new fg.ArgumentError(`${who}: the progress state needs numbers ${STATE_KEYS.join(', ')}; ${bad === 'it' ? `got ${String(s)}` : `${bad} is ${String(s[bad])}`}`);
+}
+
 export function formatLine(s: ProgressState, bar?: string): string {
+  checkState('formatLine', s);
   const parts = [`epoch ${s.epoch}/${s.epochs}`, `step ${s.step}`, `loss ${num(s.loss)}`];
   if (bar !== undefined) parts.splice(1, 0, `${bar} ${s.batch}/${s.batches}`);
   if (s.valLoss !== undefined) parts.push(`val ${num(s.valLoss)}`);
@@ -31,6 +41,8 @@ export function formatLine(s: ProgressState, bar?: string): string {
 
 /** The line with a bar of the epoch's batches: "epoch 3/20  [████░░░░] 45/60  step …". */
 export function formatBar(s: ProgressState, width = 20): string {
+  checkState('formatBar', s);
+  checkInt('formatBar', 'width', width, 0);
   const frac = s.batches ? Math.min(1, s.batch / s.batches) : 0;
   const full = Math.round(frac * width);
   return formatLine(s, `[${'█'.repeat(full)}${'░'.repeat(width - full)}]`);

@@ -1,4 +1,5 @@
 import * as fg from '../../index.js';
+import { checkDataset, checkParamTree, checkShaped } from '../model.js';
 import { batchOf, batches, checkFinite, split, type Dataset } from '../data/dataset.js';
 import { accuracy, mse, softmaxCrossEntropy } from '../losses.js';
 import type { Model } from '../model.js';
@@ -108,6 +109,8 @@ function lossFor(loss: TrainOptions<unknown>['loss'], ds: Dataset): LossFn {
 
 /** Throws a ShapeError unless the model's input and output fit the data set's samples. */
 export function checkFit(model: Model<unknown>, ds: Dataset): void {
+  checkShaped('checkFit', 'model', model, ['apply', 'inputShape', 'outputShape'], 'a model such as fg.models.mlp(…)');
+  checkDataset('checkFit', ds);
   const inOk = model.inputShape.length === ds.xShape.length && model.inputShape.every((d, i) => d === -1 || d === ds.xShape[i]);
   if (!inOk) {
     throw new fg.ShapeError(`train: the model ${model.name} takes inputs of shape ${fmt(model.inputShape)} per sample, but ${ds.name} has inputs of shape ${fmt(ds.xShape)}`);
@@ -119,11 +122,17 @@ export function checkFit(model: Model<unknown>, ds: Dataset): void {
   }
 }
 
+const EVALUATE_KEYS = fg.optionKeys<NonNullable<Parameters<typeof evaluate>[3]>>({ loss: true, chunk: true });
+
 /**
  * Evaluates a model on a whole data set in chunks: the mean loss (weighted by chunk size) and,
  * for classification, the accuracy. Reads back one number per chunk (two for classification).
  */
 export async function evaluate<P>(model: Model<P>, params: P, ds: Dataset, opts: { loss?: LossName | LossFn; chunk?: number } = {}): Promise<{ loss: number; accuracy?: number }> {
+  opts = fg.checkOptions('evaluate', opts, EVALUATE_KEYS) as typeof opts;
+  checkShaped('evaluate', 'model', model, ['apply', 'inputShape', 'outputShape'], 'a model such as fg.models.mlp(…)');
+  checkDataset('evaluate', ds);
+  checkParamTree('evaluate', params, model.params);
   checkFit(model as Model<unknown>, ds);
   const loss = lossFor(opts.loss, ds);
   const chunk = opts.chunk ?? 1024;
@@ -154,6 +163,10 @@ function likelyCause(value: number, step: number, logged: History['steps'], lr: 
   return `${grew ? `the loss grew from ${first.loss.toPrecision(3)} to ${last.loss.toPrecision(3)} before that: ` : ''}the updates most likely diverged — the learning rate (${lr}) is too large for this model; lower it, or clip the gradients (clipNorm in the optimizer's options)`;
 }
 
+const SPLIT_KEYS = fg.optionKeys<NonNullable<TrainOptions<unknown>['split']>>({ fractions: true, minSize: true });
+const EARLY_STOPPING_KEYS = fg.optionKeys<NonNullable<TrainOptions<unknown>['earlyStopping']>>({ patience: true, minDelta: true, restoreBest: true });
+const TRAIN_KEYS = fg.optionKeys<TrainOptions<unknown>>({ model: true, params: true, data: true, split: true, loss: true, penalty: true, optimizer: true, epochs: true, maxSteps: true, batchSize: true, seed: true, logEvery: true, earlyStopping: true, progress: true, onEpoch: true, checkpoint: true, resume: true });
+
 /**
  * Trains a model: seeded shuffles and minibatches, validation after every epoch, early
  * stopping, a progress display and the history as JSON. A step reads nothing back except the
@@ -161,7 +174,10 @@ function likelyCause(value: number, step: number, logged: History['steps'], lr: 
  * names the step and the likely cause.
  */
 export async function train<P>(opts: TrainOptions<P>): Promise<TrainResult<P>> {
+  opts = fg.checkOptions('train', opts, TRAIN_KEYS) as typeof opts;
   const { model } = opts;
+  if (opts.split !== undefined) fg.checkOptions('train: split', opts.split, SPLIT_KEYS);
+  if (opts.earlyStopping !== undefined) fg.checkOptions('train: earlyStopping', opts.earlyStopping, EARLY_STOPPING_KEYS);
   if (!model || typeof model.apply !== 'function') throw new fg.ArgumentError('train: model must be a model ({ params, apply, … }) such as fg.models.mlp(…)');
   const seed = opts.seed ?? 0;
   const data = opts.data as Dataset | { train: Dataset; val?: Dataset; test?: Dataset };

@@ -4,6 +4,7 @@
  */
 
 import { ArgumentError } from '../../engine/errors.js';
+import { boolean, checkOptions, optionKeys } from '../../engine/options.js';
 import { Tensor } from '../../engine/tensor.js';
 import { add, mul, sqrt, square, sub } from '../../autodiff/ops/arith.js';
 import { mT, reshape } from '../../autodiff/ops/shape.js';
@@ -22,13 +23,24 @@ function tensorArg(op: string, name: string, x: unknown): Tensor {
   return x;
 }
 
+/** For the functions without options: a second argument is a mistake (often a misplaced options object). */
+function noMore(op: string, extra: readonly unknown[], why: string): void {
+  if (extra.length && !(extra.length === 1 && extra[0] === undefined)) throw new ArgumentError(`${op}: takes no options (${why}); got ${extra.length} extra argument(s)`);
+}
+const JACOBI = 'the Jacobi iteration runs a fixed number of sweeps';
+
 /**
  * Eigenvalues of real square matrices A [..., n, n]: { re, im }, each [..., n], sorted by
  * descending modulus |λ|, then real part, then imaginary part (a conjugate pair is adjacent,
  * positive imaginary part first). Differentiable where the eigenvalues are simple.
  */
 export function eigvals(A: Tensor, opts: IterationOptions = {}): Cx {
-  return unpackC(eigvalsPacked(tensorArg('eigvals', 'A', A), iterationCap('eigvals', opts)));
+  return eigvalsOf('eigvals', A, opts);
+}
+
+function eigvalsOf(op: string, A: Tensor, opts: IterationOptions): Cx {
+  checkMatrix(op, 'A', tensorArg(op, 'A', A).shape, true);
+  return unpackC(eigvalsPacked(A, iterationCap(op, checkOptions(op, opts, ITERATION_KEYS))));
 }
 
 export interface IterationOptions {
@@ -40,9 +52,21 @@ export interface IterationOptions {
   maxIterations?: number;
 }
 
+const ITERATION_KEYS = optionKeys<IterationOptions>({ maxIterations: true });
+export interface EigOptions extends IterationOptions {
+  /** also the left eigenvectors */
+  left?: boolean;
+}
+const EIG_KEYS = optionKeys<EigOptions>({ left: true, maxIterations: true });
+export interface EighOptions {
+  /** false: read only the lower triangle, as LAPACK does (default true) */
+  symmetrize?: boolean;
+}
+const EIGH_KEYS = optionKeys<EighOptions>({ symmetrize: true });
+
 function iterationCap(op: string, { maxIterations }: IterationOptions): number | undefined {
   if (maxIterations !== undefined && !(Number.isInteger(maxIterations) && maxIterations >= 1)) {
-    throw new ArgumentError(`${op}: maxIterations must be a positive integer, got ${maxIterations}`);
+    throw new ArgumentError(`${op}: maxIterations must be a positive integer, got ${JSON.stringify(maxIterations) ?? String(maxIterations)}`);
   }
   return maxIterations;
 }
@@ -59,9 +83,11 @@ export interface EigResult extends Cx {
  * Each eigenvector has unit 2-norm and its largest-magnitude entry real and positive; a
  * conjugate pair of eigenvalues has conjugate vectors.
  */
-export function eig(A: Tensor, opts: { left?: boolean } & IterationOptions = {}): EigResult {
+export function eig(A: Tensor, opts: EigOptions = {}): EigResult {
   const a = tensorArg('eig', 'A', A);
-  const left = !!opts.left;
+  checkOptions('eig', opts, EIG_KEYS);
+  checkMatrix('eig', 'A', a.shape, true);
+  const left = boolean('eig', 'left', opts.left) ?? false;
   const packed = eigPacked(a, left, iterationCap('eig', opts));
   const n = packed.shape[packed.rank - 2]!;
   const values = cpart(packed, 0, 1);
@@ -76,8 +102,9 @@ export function eig(A: Tensor, opts: { left?: boolean } & IterationOptions = {})
  * columns }. A is symmetrized as (A + Aᵀ)/2 first (so its gradient is symmetric); with
  * { symmetrize: false } only the lower triangle is read, as LAPACK does.
  */
-export function eigh(A: Tensor, opts: { symmetrize?: boolean } = {}): { values: Tensor; vectors: Tensor } {
+export function eigh(A: Tensor, opts: EighOptions = {}): { values: Tensor; vectors: Tensor } {
   const a = tensorArg('eigh', 'A', A);
+  boolean('eigh', 'symmetrize', checkOptions('eigh', opts, EIGH_KEYS).symmetrize);
   checkMatrix('eigh', 'A', a.shape, true);
   const input = opts.symmetrize === false ? a : mul(add(a, mT(a)), 0.5);
   const packed = eighPacked(input);
@@ -87,8 +114,10 @@ export function eigh(A: Tensor, opts: { symmetrize?: boolean } = {}): { values: 
 }
 
 /** Thin SVD A = U diag(s) Vᵀ of A [..., m, n]: u [..., m, k], s [..., k] descending, v [..., n, k]. */
-export function svd(A: Tensor): { u: Tensor; s: Tensor; v: Tensor } {
+export function svd(A: Tensor, ...extra: never[]): { u: Tensor; s: Tensor; v: Tensor } {
   const a = tensorArg('svd', 'A', A);
+  noMore('svd', extra, JACOBI);
+  checkMatrix('svd', 'A', a.shape, false);
   const packed = svdPacked(a);
   const [m, n] = a.shape.slice(-2) as [number, number];
   const k = packed.shape[packed.rank - 1]!;
@@ -97,7 +126,8 @@ export function svd(A: Tensor): { u: Tensor; s: Tensor; v: Tensor } {
 }
 
 /** Singular values [..., min(m, n)], descending. */
-export function svdvals(A: Tensor): Tensor {
+export function svdvals(A: Tensor, ...extra: never[]): Tensor {
+  noMore('svdvals', extra, JACOBI);
   return svdvalsPacked(tensorArg('svdvals', 'A', A));
 }
 
@@ -105,19 +135,21 @@ export function svdvals(A: Tensor): Tensor {
  * P with Aᵀ P A − P = −Q (batch dimensions broadcast). n ≤ 16: a direct (Kronecker) solve, for
  * any A without eigenvalues λᵢλⱼ = 1; n > 16: the doubling iteration, for spectral radius < 1.
  */
-export function solveDiscreteLyapunov(A: Tensor, Q: Tensor): Tensor {
+export function solveDiscreteLyapunov(A: Tensor, Q: Tensor, ...extra: never[]): Tensor {
+  noMore('solveDiscreteLyapunov', extra, 'the solver is chosen by the size n');
   return lyapunov(tensorArg('solveDiscreteLyapunov', 'A', A), tensorArg('solveDiscreteLyapunov', 'Q', Q));
 }
 
 /** |λ| [..., n], in the order of eigvals (descending). */
-export function eigvalsAbs(A: Tensor): Tensor {
-  const { re, im } = eigvals(A);
-  return sqrt(add(square(re), square(im)));
+export function eigvalsAbs(A: Tensor, opts: IterationOptions = {}): Tensor {
+  return modulus(eigvalsOf('eigvalsAbs', A, opts));
 }
 
+const modulus = ({ re, im }: Cx) => sqrt(add(square(re), square(im)));
+
 /** Spectral radius max|λ| [...], differentiable (batched). */
-export function spectralRadius(A: Tensor): Tensor {
-  const m = eigvalsAbs(tensorArg('spectralRadius', 'A', A));
+export function spectralRadius(A: Tensor, opts: IterationOptions = {}): Tensor {
+  const m = modulus(eigvalsOf('spectralRadius', A, opts));
   const s = slice(m, [0], [1], [-1]);
   return reshape(s, s.shape.slice(0, -1));
 }
@@ -126,8 +158,8 @@ export function spectralRadius(A: Tensor): Tensor {
  * Stiffness max|λ| − min|λ| [...], differentiable (batched). Its derivative needs min|λ| > 0
  * (|λ| has a kink at 0) besides simple eigenvalues.
  */
-export function stiffness(A: Tensor): Tensor {
-  const m = eigvalsAbs(tensorArg('stiffness', 'A', A));
+export function stiffness(A: Tensor, opts: IterationOptions = {}): Tensor {
+  const m = modulus(eigvalsOf('stiffness', A, opts));
   const n = m.shape[m.rank - 1]!;
   const hi = slice(m, [0], [1], [-1]);
   const lo = slice(m, [n - 1], [n], [-1]);

@@ -1,4 +1,5 @@
 import { stack } from '../../autodiff/ops/concat.js';
+import { ArgumentError } from '../../engine/errors.js';
 import { flatten } from '../../autodiff/tree.js';
 import type { Tensor } from '../../engine/tensor.js';
 import { adjointOdeint } from './adjoint.js';
@@ -31,7 +32,7 @@ export type { OdeFunc, OdeintOptions, AdjointOptions, OdeMethod } from './types.
  */
 export function odeint<P = any>(f: OdeFunc<P>, y0: Tensor, ts: readonly number[] | Float64Array | Float32Array | Tensor, opts?: OdeintOptions<P>): Tensor {
   const r = resolveOptions(y0, ts, opts);
-  if (typeof f !== 'function') throw new TypeError(`${r.cfg.label}: f must be a function (t, y, params) => dy/dt`);
+  if (typeof f !== 'function') throw new ArgumentError(`${r.cfg.label}: f must be a function (t, y, params) => dy/dt`);
   const params = opts?.params;
   if (r.adjoint) return adjointOdeint(f, y0, r.times, params, r.cfg, r.adjoint);
   if (r.checkpoint !== null) return checkpointed(f, y0, r.times, params, r.cfg, r.checkpoint);

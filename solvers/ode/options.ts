@@ -1,11 +1,11 @@
 import { ArgumentError } from '../../engine/errors.js';
 import { Tensor } from '../../engine/tensor.js';
-import { isPlainObject } from '../../autodiff/tree.js';
+import { checkOptions, isPlainObject, optionKeys } from '../../engine/options.js';
 import { parseTimes } from './times.js';
 import { METHODS, type AdjointOptions, type OdeMethod, type OdeintOptions, type SolverConfig } from './types.js';
 
-const KNOWN = new Set(['method', 'dt', 'steps', 'grid', 'rtol', 'atol', 'maxSteps', 'params', 'grad', 'checkpoint', 'adjoint']);
-const KNOWN_ADJOINT = new Set(['method', 'dt', 'steps', 'rtol', 'atol', 'maxSteps']);
+const KNOWN = optionKeys<OdeintOptions>({ method: true, dt: true, steps: true, grid: true, rtol: true, atol: true, maxSteps: true, params: true, grad: true, checkpoint: true, adjoint: true });
+const KNOWN_ADJOINT = optionKeys<AdjointOptions>({ method: true, dt: true, steps: true, rtol: true, atol: true, maxSteps: true });
 
 export interface Resolved {
   times: number[];
@@ -35,11 +35,6 @@ function methodOf(v: unknown, fallback: OdeMethod, who: string): OdeMethod {
   if (v === undefined) return fallback;
   if (!METHODS.includes(v as OdeMethod)) throw new ArgumentError(`${who}: method must be one of ${METHODS.join(', ')}; got ${JSON.stringify(v)}`);
   return v as OdeMethod;
-}
-
-function unknownKeys(o: object, known: Set<string>, who: string): void {
-  const bad = Object.keys(o).filter((k) => !known.has(k));
-  if (bad.length) throw new ArgumentError(`${who}: unknown option${bad.length > 1 ? 's' : ''} ${bad.join(', ')}; known: ${[...known].join(', ')}`);
 }
 
 /** Step settings of one solve: fixed-step methods need dt, steps or grid; dopri5 takes tolerances. */
@@ -72,9 +67,7 @@ function stepConfig(label: string, method: OdeMethod, o: { dt?: unknown; steps?:
 /** Validates odeint's arguments and options; every error names the solve and what to change. */
 export function resolveOptions(y0: unknown, ts: unknown, opts: OdeintOptions | undefined, who = 'odeint'): Resolved {
   if (!(y0 instanceof Tensor)) throw new ArgumentError(`${who}: y0 must be a Tensor, got ${y0 === null ? 'null' : typeof y0}`);
-  if (opts !== undefined && !isPlainObject(opts)) throw new ArgumentError(`${who}: opts must be a plain object of options`);
-  const o = opts ?? {};
-  unknownKeys(o, KNOWN, who);
+  const o: OdeintOptions = checkOptions(who, opts, KNOWN);
   // dt or steps suggest a fixed-step method; a grid usually comes from odeintGrid (dopri5)
   const method = methodOf(o.method, o.dt !== undefined || o.steps !== undefined ? 'rk4' : 'dopri5', who);
   const label = `${who} (${method})`;
@@ -92,7 +85,7 @@ export function resolveOptions(y0: unknown, ts: unknown, opts: OdeintOptions | u
   if (grad === 'adjoint') {
     const a: AdjointOptions = o.adjoint ?? {};
     if (!isPlainObject(o.adjoint ?? {})) throw new ArgumentError(`${label}: adjoint must be a plain object of options`);
-    unknownKeys(a, KNOWN_ADJOINT, `${label}: adjoint`);
+    checkOptions(`${label}: adjoint`, a, KNOWN_ADJOINT);
     // leapfrog's split into positions and momenta does not fit the augmented state
     const am = methodOf(a.method, method === 'leapfrog' ? 'rk4' : method, `${label}: adjoint`);
     if ((am as OdeMethod) === 'leapfrog') throw new ArgumentError(`${label}: the adjoint's augmented state (y, a, ∫aᵀ∂f/∂θ) is not a separable Hamiltonian system; choose another adjoint method`);

@@ -1,7 +1,8 @@
 import { div, mul, sqrt, square } from '../../autodiff/ops/arith.js';
 import { mulAdd } from './fused.js';
 import type { Tensor } from '../../engine/tensor.js';
-import { checkNumber, makeOptimizer, type SavableOptimizer, type OptimizerOptions, type UpdateRule } from './optimizer.js';
+import { optionKeys } from '../../engine/options.js';
+import { checkNumber, checkOptimizerOptions, makeOptimizer, type SavableOptimizer, type OptimizerOptions, type UpdateRule } from './optimizer.js';
 
 export interface AdamOptions extends OptimizerOptions {
   /** decay rates of the first and second moments (default 0.9, 0.999) */
@@ -13,8 +14,11 @@ export interface AdamOptions extends OptimizerOptions {
   weightDecay?: number;
 }
 
+const ADAM_KEYS = optionKeys<AdamOptions>({ lr: true, clipNorm: true, beta1: true, beta2: true, eps: true, weightDecay: true });
+
 function adamRule(name: 'adam' | 'adamw', opts: AdamOptions): UpdateRule {
   const who = `optim.${name}`;
+  checkOptimizerOptions(who, opts, ADAM_KEYS);
   const b1 = checkNumber(who, 'beta1', opts?.beta1 ?? 0.9, (x) => x >= 0 && x < 1, 'in [0, 1)');
   const b2 = checkNumber(who, 'beta2', opts?.beta2 ?? 0.999, (x) => x >= 0 && x < 1, 'in [0, 1)');
   const eps = checkNumber(who, 'eps', opts?.eps ?? 1e-8, (x) => x > 0, 'a positive number');

@@ -4,4 +4,5 @@ export { adam, adamw, type AdamOptions } from './adam.js';
 export { globalNorm, clipByGlobalNorm } from './clip.js';
 export { type Optimizer, type OptimizerOptions, type OptimizerState, type SavableOptimizer, type LearningRate } from './optimizer.js';
 export * as schedules from './schedules.js';
+export type { StepDecayOptions, CosineOptions } from './schedules.js';
 export { mulAdd } from './fused.js';

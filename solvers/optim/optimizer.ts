@@ -1,4 +1,5 @@
 import { ArgumentError, ShapeError, fmtShape } from '../../engine/errors.js';
+import { checkOptions } from '../../engine/options.js';
 import { fromValues } from '../../engine/creation.js';
 import { keep, tidy } from '../../engine/scope.js';
 import { shareHandle, Tensor } from '../../engine/tensor.js';
@@ -65,6 +66,17 @@ export interface UpdateContext {
   t: number;
   /** a scalar tensor of this value on p's backend, uploaded once and reused across steps */
   scalar(v: number, like: Tensor): Tensor;
+}
+
+/** Which optimizers take each option: an option of another optimizer is named as such in the error. */
+const OWNERS: Record<string, string> = { momentum: 'optim.momentum/nesterov', nesterov: 'optim.momentum', beta1: 'optim.adam/adamw', beta2: 'optim.adam/adamw', eps: 'optim.adam/adamw' };
+
+/** Checks an optimizer's options object against its known keys (one list per optimizer). */
+export function checkOptimizerOptions(who: string, opts: unknown, known: readonly string[]): void {
+  if (opts === undefined || opts === null || typeof opts !== 'object') throw new ArgumentError(`${who}: options { lr, … } are required`);
+  const foreign = Object.keys(opts).find((k) => !known.includes(k) && OWNERS[k]);
+  if (foreign) throw new ArgumentError(`${who}: ${foreign} is an option of ${OWNERS[foreign]}, not of ${who}; known: ${known.join(', ')}`);
+  checkOptions(who, opts as object, known);
 }
 
 export function checkNumber(who: string, what: string, v: unknown, ok: (x: number) => boolean, expected: string): number {
