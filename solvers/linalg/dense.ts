@@ -80,7 +80,12 @@ function masks(n: number, backend: Tensor['backend']) {
 
 // ---------------------------------------------------------------- solve
 
-const solveOp: OpDef = defineOp({
+/** `context`: who solves, for the error message (an implicit ODE step names its time and step). */
+export type SolveAttrs = { context?: string } | undefined;
+
+const singularIn = (context: string, b: number, shape: Shape) => new NumericalError(`${context}: the linear system of ${describeMatrix(b, shape)} (batch ${fmtShape(shape.slice(0, -2))}) is singular to working precision (a pivot of its LU factorization is at most n·ε·max|A|)`);
+
+const solveOp: OpDef<SolveAttrs> = defineOp<SolveAttrs>({
   name: 'solve',
   args: ['A', 'B'],
   broadcasting: true,
@@ -89,7 +94,7 @@ const solveOp: OpDef = defineOp({
     const { batch, n, k } = pairShape('solve', shapes);
     return [...batch, n, k];
   },
-  cpu: ([a, b], [as, bs], _attrs, outShape) => {
+  cpu: ([a, b], [as, bs], attrs, outShape) => {
     const [n, k] = outShape.slice(-2) as [number, number];
     const batch = outShape.slice(0, -2);
     const aShape = [...batch, n, n];
@@ -100,14 +105,17 @@ const solveOp: OpDef = defineOp({
       assertFiniteMatrix('solve', 'A', aShape, am, i);
       assertFiniteMatrix('solve', 'B', outShape, bm, i);
       const f = luFactor(am, n);
-      if (f.singularAt >= 0) throw failure('solve', 'A', aShape, i, SINGULAR);
+      if (f.singularAt >= 0) throw attrs?.context ? singularIn(attrs.context, i, aShape) : failure('solve', 'A', aShape, i, SINGULAR);
       out.set(luSolve(f, bm, n, k), i * n * k);
     });
     return out;
   },
-  gpu: (rt, [a, b], out) => {
+  gpu: (rt, [a, b], out, attrs) => {
     const n = a!.shape[a!.shape.length - 1]!;
-    launchDense(rt, 'solve', a!, b!, out, gpuStatus(rt, 'solve', 'A', [...out.shape.slice(0, -2), n, n], SINGULAR));
+    const shape = [...out.shape.slice(0, -2), n, n];
+    const context = attrs?.context;
+    const status = context ? statusBuffer(rt, { op: 'solve', arg: 'A', shape, iteration: 'the factorization', singularMessage: (b) => singularIn(context, b, shape).message }) : gpuStatus(rt, 'solve', 'A', shape, SINGULAR);
+    launchDense(rt, 'solve', a!, b!, out, status);
   },
   vjp: ([a, _b], x, g, _attrs, [as, bs], outShape) => {
     const batch = g.rank - outShape.length;
@@ -127,8 +135,8 @@ const solveOp: OpDef = defineOp({
   ],
 });
 
-/** A⁻¹·B for A [..., n, n], B [..., n, k] (batch dims broadcast). */
-export const solveRaw = (a: Tensor, b: Tensor) => apply(solveOp, [a, b], undefined);
+/** A⁻¹·B for A [..., n, n], B [..., n, k] (batch dims broadcast); `context` names the caller in errors. */
+export const solveRaw = (a: Tensor, b: Tensor, context?: string) => apply(solveOp, [a, b], context ? { context } : undefined);
 
 // ---------------------------------------------------------------- solveTriangular
 
