@@ -9,6 +9,17 @@ import { fromValues } from '../engine/creation.js';
 import { normalArray } from '../engine/random.js';
 import { F32_EPS, expectPass, initBoth, maxAbs, maxAbsDiff, onBackend } from './helpers.js';
 import { shuffledDominant, spd } from '../solvers/linalg/dense-samples.js';
+import { setDensePath, type DensePath } from '../kernels/linalg/lu.js';
+
+/** Runs fn with solve's WebGPU kernel forced to one layout, then back to automatic. */
+async function withPath<T>(path: DensePath, fn: () => Promise<T>): Promise<T> {
+  setDensePath(path);
+  try {
+    return await fn();
+  } finally {
+    setDensePath('auto');
+  }
+}
 
 let cpu: Backend;
 let gpu: Backend;
@@ -73,7 +84,7 @@ describe('values', () => {
     }
   });
 
-  it('WebGPU equals the float64 reference: n = 2…64, batched and broadcast', async () => {
+  for (const path of ['workgroup', 'thread'] as const) it(`WebGPU equals the float64 reference: n = 2…64, batched and broadcast (solve: ${path} per matrix)`, () => withPath(path, async () => {
     for (const n of [2, 7, 16, 33, 64]) {
       const count = 3;
       const av = batchOf(random, n, count, 100 + n);
@@ -96,7 +107,7 @@ describe('values', () => {
         expect(maxAbsDiff(o, r), `n = ${n}, result ${i}`).toBeLessThanOrEqual(4 * F32_EPS * n * cond * Math.max(1, maxAbs(r)));
       }
     }
-  });
+  }));
 });
 
 /** ‖AX − B‖_F / (‖A‖_F·‖X‖_F) per matrix, in units of the backend's ε (computed in float64). */
@@ -163,7 +174,7 @@ describe('bad input', () => {
   }
   const singularBatch = (b: Backend) => on(b, [...shuffledDominant(3, 1), 1, 2, 3, 2, 4, 6, 0, 1, 1, ...shuffledDominant(3, 2)], [3, 3, 3]);
 
-  it('a singular matrix in a batch: NumericalError naming its index, on both backends', async () => {
+  for (const path of ['workgroup', 'thread'] as const) it(`a singular matrix in a batch: NumericalError naming its index, on both backends (solve: ${path} per matrix)`, () => withPath(path, async () => {
     for (const [name, make] of [
       ['solve', (b: Backend) => fg.linalg.solve(singularBatch(b), on(b, [1, 2, 3], [3]))],
       ['inv', (b: Backend) => fg.linalg.inv(singularBatch(b))],
@@ -176,7 +187,7 @@ describe('bad input', () => {
     // two batch dimensions: the batch index is spelled out
     const e = await errors((b) => fg.linalg.solve(fg.reshape(singularBatch(b), [1, 3, 3, 3]), on(b, [1, 2, 3], [3, 1])));
     for (const x of e) expect(x.message).toMatch(/solve: matrix 1 \(batch index \[0, 1\]\) of A \[1, 3, 3, 3\]/);
-  });
+  }));
 
   it('the derivative of slogdet at a singular matrix is a NumericalError', () => {
     expect(() => fg.grad((a: fg.Tensor) => fg.linalg.slogdet(a).logAbsDet)(on(cpu, [1, 2, 2, 4], [2, 2]))).toThrow(/solve: matrix 0 of A \[2, 2\]: it is singular/);

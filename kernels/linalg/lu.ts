@@ -18,7 +18,8 @@
 import { broadcastStrides, type Shape } from '../../engine/shape.js';
 import type { GpuArg, GpuRuntime } from '../../engine/webgpu/runtime.js';
 import { unravel } from '../wgsl.js';
-import { STATUS_NONFINITE, STATUS_SINGULAR, linalgBindings, prelude } from './common.js';
+import { STATUS_NONFINITE, STATUS_SINGULAR, element, linalgBindings, perMatrixMain, prelude, scratchDecls } from './common.js';
+import { isSoftware } from './eig.js';
 import { dispatchPerMatrix } from './launch.js';
 
 export type DenseMode = 'lu' | 'solve' | 'slogdet' | 'cholesky' | 'triangular';
@@ -186,6 +187,80 @@ function triangularSteps(wg: number, t: TriangularFlags): string {
   }`;
 }
 
+/**
+ * solve with ONE THREAD PER MATRIX: [A | B] in a global scratch slice interleaved by matrix (see
+ * scratchDecls), the same elimination without barriers. On a software driver (lavapipe) this is
+ * the faster path for batches: its barriers are dear and neighbouring threads' loads coalesce.
+ */
+function threadSolveWgsl(rank: number): string {
+  const M = (i: string, j: string) => element('0', 'N', i, j);
+  const X = (i: string, j: string) => element('N * N', 'K', i, j);
+  const fail = (code: number) => `report(${code}u, u32(b));
+    for (var e = 0; e < N * K; e++) { out[ob + e] = nan_f32(); }
+    return;`;
+  return `${linalgBindings(2, true)}
+${prelude}
+${scratchDecls}
+var<private> N: i32;
+var<private> K: i32;
+${perMatrixMain(`
+  N = i32(params[3]);
+  K = i32(params[4]);
+  ${unravel('u32(b)', rank, 5, [{ name: 'ao', strideAt: 5 + rank }, { name: 'bo', strideAt: 5 + 2 * rank }])}
+  let abase = i32(ao) * N * N;
+  let bbase = i32(bo) * N * K;
+  let ob = b * N * K;
+  var big = 0.0;
+  var fin = true;
+  for (var e = 0; e < N * N; e++) { let x = in0[abase + e]; ${M('0', 'e')} = x; big = max(big, abs(x)); fin = fin && is_finite(x); }
+  for (var e = 0; e < N * K; e++) { let x = in1[bbase + e]; ${X('0', 'e')} = x; fin = fin && is_finite(x); }
+  if (!fin) { ${fail(STATUS_NONFINITE)} }
+  let tiny = f32(N) * EPS * big;
+  for (var kk = 0; kk < N; kk++) {
+    var p = kk;
+    var pv = abs(${M('kk', 'kk')});
+    for (var i = kk + 1; i < N; i++) { let v = abs(${M('i', 'kk')}); if (v > pv) { p = i; pv = v; } }
+    if (pv <= tiny) { ${fail(STATUS_SINGULAR)} }
+    if (p != kk) {
+      for (var j = kk; j < N; j++) { let t = ${M('kk', 'j')}; ${M('kk', 'j')} = ${M('p', 'j')}; ${M('p', 'j')} = t; }
+      for (var c = 0; c < K; c++) { let t = ${X('kk', 'c')}; ${X('kk', 'c')} = ${X('p', 'c')}; ${X('p', 'c')} = t; }
+    }
+    let piv = ${M('kk', 'kk')};
+    for (var i = kk + 1; i < N; i++) {
+      let l = ${M('i', 'kk')} / piv;
+      if (l == 0.0) { continue; }
+      for (var j = kk + 1; j < N; j++) { ${M('i', 'j')} -= l * ${M('kk', 'j')}; }
+      for (var c = 0; c < K; c++) { ${X('i', 'c')} -= l * ${X('kk', 'c')}; }
+    }
+  }
+  for (var c = 0; c < K; c++) {
+    for (var i = N - 1; i >= 0; i--) {
+      var acc = ${X('i', 'c')};
+      for (var j = i + 1; j < N; j++) { acc -= ${M('i', 'j')} * out[ob + j * K + c]; }
+      out[ob + i * K + c] = acc / ${M('i', 'i')};
+    }
+  }`)}
+`;
+}
+
+export type DensePath = 'auto' | 'thread' | 'workgroup';
+let forcedPath: DensePath = 'auto';
+/** Forces the kernel layout of solve (tests run both on one adapter). */
+export function setDensePath(path: DensePath): void {
+  forcedPath = path;
+}
+
+/**
+ * One workgroup per matrix, or (solve only) one thread per matrix: the thread kernel on software
+ * drivers and for many small matrices (as eigvals chooses; on lavapipe, 1000 × 16×16 solves took
+ * several times longer with a workgroup each: see bench/linalg-solve.ts).
+ */
+export function densePath(rt: GpuRuntime, mode: DenseMode, n: number, count: number): 'thread' | 'workgroup' {
+  if (mode !== 'solve') return 'workgroup';
+  if (forcedPath !== 'auto') return forcedPath;
+  return isSoftware(rt) || (n < 32 && count > 4096) ? 'thread' : 'workgroup';
+}
+
 const NO_FLAGS: TriangularFlags = { lower: true, unit: false, transpose: false };
 
 /**
@@ -198,6 +273,11 @@ export function launchDense(rt: GpuRuntime, mode: DenseMode, a: GpuArg, b: GpuAr
   const outMatrix = mode === 'lu' ? 2 * n * n : mode === 'slogdet' ? 2 : mode === 'cholesky' ? n * n : n * k;
   const count = outMatrix ? out.size / outMatrix : 0;
   const batch: Shape = out.shape.slice(0, mode === 'slogdet' ? -1 : -2);
+  const params = [n, k, ...batch, ...broadcastStrides(a.shape.slice(0, -2), batch), ...broadcastStrides((b ?? a).shape.slice(0, -2), batch)];
+  if (densePath(rt, mode, n, count) === 'thread') {
+    dispatchPerMatrix(rt, { wgsl: threadSolveWgsl(batch.length), inputs: [a.buffer, b!.buffer], out: out.buffer, status, count, scratchFloats: n * n + n * k, params, label: 'linalg solve (thread per matrix)', flops: count * ((2 / 3) * n ** 3 + 2 * n * n * k) });
+    return;
+  }
   const wg = threadsFor(n);
   const scratch = mode === 'solve' || mode === 'slogdet';
   dispatchPerMatrix(rt, {
@@ -207,7 +287,7 @@ export function launchDense(rt: GpuRuntime, mode: DenseMode, a: GpuArg, b: GpuAr
     status,
     count,
     scratchFloats: scratch ? n * n : 0,
-    params: [n, k, ...batch, ...broadcastStrides(a.shape.slice(0, -2), batch), ...broadcastStrides((b ?? a).shape.slice(0, -2), batch)],
+    params,
     label: `linalg ${mode}`,
     flops: count * (mode === 'triangular' ? n * n * k : mode === 'cholesky' ? n ** 3 / 3 : (2 / 3) * n ** 3 + 2 * n * n * k),
     workgroupPerMatrix: true,
