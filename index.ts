@@ -19,3 +19,4 @@ export { odeint, odeintGrid, type OdeintOptions, type AdjointOptions, type OdeFu
 export * as models from './models/index.js';
 export * as linalg from './solvers/linalg/index.js';
 export * as io from './solvers/io/index.js';
+export { sdeint, BrownianTree, type SdeFunc, type SdeMethod, type SdeintOptions } from './solvers/sde/index.js';

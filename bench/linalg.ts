@@ -57,7 +57,7 @@ print(json.dumps({'ms': times[len(times) // 2], 'numpy': np.__version__}))
 let python: string | null | undefined;
 
 /** A python3 with numpy, or null (tries python3, then /usr/bin/python3). */
-function findPython(): string | null {
+export function findPython(): string | null {
   if (python !== undefined) return python;
   python = null;
   for (const exe of ['python3', '/usr/bin/python3']) {

@@ -44,3 +44,13 @@ export function nextSeed(): number {
   autoSeed = mix32(autoSeed + 1);
   return autoSeed;
 }
+
+/**
+ * A seed derived from `seed` and integer keys (a splittable generator: children of one seed
+ * are independent streams, each reproducible from (seed, keys) alone).
+ */
+export function splitSeed(seed: number, ...keys: number[]): number {
+  let s = mix32(seed ^ 0x85ebca6b);
+  for (const k of keys) s = mix32(s ^ mix32((k >>> 0) + 0x9e3779b9));
+  return s;
+}

@@ -399,7 +399,7 @@ export function setEigvalsPath(path: EigvalsPath): void {
 
 const software = new WeakMap<GpuRuntime, boolean>();
 /** A CPU implementation of WebGPU (lavapipe/llvmpipe, SwiftShader, WARP), where barriers are dear. */
-function isSoftware(rt: GpuRuntime): boolean {
+export function isSoftware(rt: GpuRuntime): boolean {
   let s = software.get(rt);
   if (s === undefined) {
     const info = rt.adapter.info as GPUAdapterInfo & { isFallbackAdapter?: boolean };

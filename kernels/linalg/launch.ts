@@ -11,7 +11,7 @@ const MAX_SCRATCH_BYTES = 64 << 20;
  */
 export function dispatchPerMatrix(
   rt: GpuRuntime,
-  d: { wgsl: string; inputs: GPUBuffer[]; out: GPUBuffer; status: GPUBuffer; count: number; scratchFloats?: number; params?: number[]; label: string; flops?: number },
+  d: { wgsl: string; inputs: GPUBuffer[]; out: GPUBuffer; status: GPUBuffer; count: number; scratchFloats?: number; params?: number[]; label: string; flops?: number; workgroupPerMatrix?: boolean },
 ): void {
   const per = (d.scratchFloats ?? 0) * 4;
   const chunk = per ? Math.max(1, Math.min(d.count, Math.floor(Math.min(MAX_SCRATCH_BYTES, rt.limits.maxStorageBufferBindingSize) / per))) : d.count;
@@ -23,7 +23,7 @@ export function dispatchPerMatrix(
       inputs: d.inputs,
       outputs: scratch ? [d.out, d.status, scratch] : [d.out, d.status],
       params: [first + n, first, chunk, ...(d.params ?? [])],
-      workgroups: rt.grid(n, THREAD_WG),
+      workgroups: rt.grid(n, d.workgroupPerMatrix ? 1 : THREAD_WG),
       label: d.label,
       flops: d.flops && (d.flops * n) / d.count,
     });

@@ -10,6 +10,7 @@ import type { Tensor } from '../../engine/tensor.js';
 import { Arena } from './arena.js';
 import { checkDerivative } from './checks.js';
 import { checkClosure } from './closure.js';
+import { markCoupled } from './implicit.js';
 import { planOf, primalDynamics, solve } from './solve.js';
 import { planTimes } from './times.js';
 import type { Dynamics, OdeFunc, SolverConfig } from './types.js';
@@ -61,7 +62,7 @@ export function adjointOdeint(f: OdeFunc, y0: Tensor, ts: readonly number[], par
     const arena = new Arena(out.backend);
     try {
       const at = (x: Tensor, i: number) => reshape(sliceAxis(x, 0, i, i + 1), x.shape.slice(1));
-      const dyn = augmented(f, rebuild, ls, adj.label);
+      const dyn = markCoupled(augmented(f, rebuild, ls, adj.label), 2); // implicit methods: (y, a) is the stiff block
       const n = ts.length;
       const configFor = intervalConfigs(adj, ts);
       let state = arena.run(() => [at(out, n - 1), at(g, n - 1), ...ls.map((l) => fromValues(new Float64Array(l.size), l.shape, l.backend))]);

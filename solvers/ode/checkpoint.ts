@@ -5,8 +5,8 @@ import { flatten } from '../../autodiff/tree.js';
 import type { Tensor } from '../../engine/tensor.js';
 import { Arena } from './arena.js';
 import { checkClosure } from './closure.js';
-import { adaptive, runSync } from './dopri5.js';
-import { integratePlan, planOf, primalDynamics, stepperOf } from './solve.js';
+import { runSync } from './dopri5.js';
+import { adaptiveController, integratePlan, planOf, primalDynamics, stepperOf } from './solve.js';
 import type { Step } from './times.js';
 import type { OdeFunc, SolverConfig } from './types.js';
 
@@ -24,10 +24,11 @@ export function checkpointed(f: OdeFunc, y0: Tensor, ts: readonly number[], para
   let stepCfg = cfg;
   const arena = new Arena(y0.backend);
   try {
-    if (cfg.method === 'dopri5' && !cfg.grid) {
-      const y = y0.concrete();
-      const r = runSync(adaptive(arena, primalDynamics(f, rebuild(leaves.map((l) => l.concrete())), cfg.label), [y], ts, cfg), cfg.label);
-      arena.release(r.outs, [y]);
+    const y00 = y0.concrete();
+    const controller = adaptiveController(arena, primalDynamics(f, rebuild(leaves.map((l) => l.concrete())), cfg.label), [y00], ts, cfg);
+    if (controller) {
+      const r = runSync(controller, cfg.label);
+      arena.release(r.outs, [y00]);
       stepCfg = { ...cfg, grid: r.grid };
     }
     const plan = planOf(ts, stepCfg);

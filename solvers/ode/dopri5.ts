@@ -21,7 +21,7 @@ const GROW = 10;
 const SHRINK = 5;
 
 /** A read the controller needs: yields a scalar tensor, gets its value back. */
-type Reads<T> = Generator<Tensor, T, number>;
+export type Reads<T> = Generator<Tensor, T, number>;
 
 function* read(arena: Arena, t: Tensor): Reads<number> {
   const v = yield t;
@@ -36,7 +36,7 @@ const conc = (s: State) => s.map((x) => x.concrete());
  * tracing (a number for the controller, not a derivative). Any NaN/Inf in `b` (the trial state)
  * makes it NaN, so such a step is rejected.
  */
-function scaledNorm(arena: Arena, v: State, a: State, b: State, rtol: number, atol: number): Tensor {
+export function scaledNorm(arena: Arena, v: State, a: State, b: State, rtol: number, atol: number): Tensor {
   let total: Tensor | null = null;
   let count = 0;
   v.forEach((vj, j) => {
@@ -48,8 +48,8 @@ function scaledNorm(arena: Arena, v: State, a: State, b: State, rtol: number, at
   return sqrt(div(total!, Math.max(count, 1)));
 }
 
-/** Hairer's starting step (Solving ODEs I, II.4): from the sizes of y, f(y) and a difference of f. */
-function* initialStep(arena: Arena, dyn: Dynamics, t: number, y: State, f0: State, dir: number, cfg: SolverConfig, span: number): Reads<number> {
+/** Hairer's starting step (Solving ODEs I, II.4) for a method of `order`: from the sizes of y, f(y) and a difference of f. */
+export function* initialStep(arena: Arena, dyn: Dynamics, t: number, y: State, f0: State, dir: number, cfg: SolverConfig, span: number, order = 5): Reads<number> {
   const [yc, fc] = [conc(y), conc(f0)];
   const norm = (v: State) => arena.run(() => scaledNorm(arena, v, yc, yc, cfg.rtol, cfg.atol));
   const d0 = yield* read(arena, norm(yc));
@@ -61,7 +61,7 @@ function* initialStep(arena: Arena, dyn: Dynamics, t: number, y: State, f0: Stat
   });
   const d2 = yield* read(arena, diff);
   const dmax = Math.max(d1, d2);
-  const h1 = dmax <= 1e-15 ? Math.max(1e-6, h0 * 1e-3) : (0.01 / dmax) ** (1 / 5);
+  const h1 = dmax <= 1e-15 ? Math.max(1e-6, h0 * 1e-3) : (0.01 / dmax) ** (1 / order);
   return Math.min(100 * h0, h1, span);
 }
 
@@ -152,13 +152,13 @@ export function* adaptive(arena: Arena, dyn: Dynamics, y0: State, ts: readonly n
 }
 
 /** Drives a controller on the cpu backend, where values are read without waiting. */
-export function runSync<T>(gen: Reads<T>, label: string): T {
+export function runSync<T>(gen: Reads<T>, label: string, method = 'dopri5'): T {
   let r = gen.next();
   while (!r.done) {
     const v = readNow(r.value);
     if (!v) {
       gen.return(undefined as T);
-      throw new ArgumentError(`${label}: dopri5 chooses each step from its error estimate, a value that must be read on the host, and WebGPU reads are asynchronous; compute the steps first with \`const grid = await fg.odeintGrid(f, y0, ts, opts)\` and pass { grid } (the solve on given steps is differentiable and never reads back), use a fixed-step method, or the cpu backend`);
+      throw new ArgumentError(`${label}: ${method} chooses each step from its error estimate, a value that must be read on the host, and WebGPU reads are asynchronous; compute the steps first with \`const grid = await fg.odeintGrid(f, y0, ts, opts)\` and pass { grid } (the solve on given steps is differentiable and never reads back), use a fixed-step method, or the cpu backend`);
     }
     r = gen.next(v[0]!);
   }

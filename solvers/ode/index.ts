@@ -5,9 +5,10 @@ import type { Tensor } from '../../engine/tensor.js';
 import { adjointOdeint } from './adjoint.js';
 import { Arena } from './arena.js';
 import { checkpointed } from './checkpoint.js';
-import { adaptive, runAsync } from './dopri5.js';
+import { runAsync } from './dopri5.js';
 import { resolveOptions } from './options.js';
-import { planOf, primalDynamics, solve } from './solve.js';
+import { adaptiveController, planOf, primalDynamics, solve } from './solve.js';
+import { isAdaptive } from './types.js';
 import { planTimes } from './times.js';
 import type { OdeFunc, OdeintOptions } from './types.js';
 
@@ -24,7 +25,9 @@ export type { OdeFunc, OdeintOptions, AdjointOptions, OdeMethod } from './types.
  *   backwards in time works for every method).
  * - methods: euler, midpoint, heun, rk4, rk38 (fixed steps: dt or steps), dopri5 (adaptive:
  *   rtol/atol; on WebGPU give it a grid from odeintGrid), leapfrog (separable Hamiltonian
- *   systems, see leapfrog.ts for how the state is split).
+ *   systems, see leapfrog.ts for how the state is split); for stiff systems backwardEuler and
+ *   trapezoid (fixed steps, Newton) and rosenbrock23 (adaptive, L-stable; on WebGPU give it a
+ *   grid from odeintGrid), see implicit.ts (a state [B, ...] is B independent systems).
  * - grad: 'backprop' (the tape records every stage; checkpoint trades memory for recomputation)
  *   or 'adjoint' (the continuous adjoint, solved backwards with opts.adjoint; constant memory;
  *   derivatives flow to y0 and opts.params). Forward mode (jvp, jacfwd) differentiates the
@@ -55,13 +58,13 @@ export function odeint<P = any>(f: OdeFunc<P>, y0: Tensor, ts: readonly number[]
  */
 export async function odeintGrid<P = any>(f: OdeFunc<P>, y0: Tensor, ts: readonly number[] | Float64Array | Float32Array | Tensor, opts?: OdeintOptions<P>): Promise<number[]> {
   const r = resolveOptions(y0, ts, opts, 'odeintGrid');
-  if (r.cfg.method !== 'dopri5' || r.cfg.grid) return planTimes(r.times, planOf(r.times, r.cfg));
+  if (!isAdaptive(r.cfg.method) || r.cfg.grid) return planTimes(r.times, planOf(r.times, r.cfg));
   const arena = new Arena(y0.backend);
   try {
     const y = y0.concrete();
     const { leaves, rebuild } = flatten(opts?.params);
     const dyn = primalDynamics(f, rebuild(leaves.map((l) => l.concrete())), r.cfg.label);
-    const res = await runAsync(adaptive(arena, dyn, [y], r.times, r.cfg));
+    const res = await runAsync(adaptiveController(arena, dyn, [y], r.times, r.cfg)!);
     arena.release(res.outs, [y]);
     return res.grid;
   } finally {

@@ -2,7 +2,7 @@ import { ArgumentError } from '../../engine/errors.js';
 import { Tensor } from '../../engine/tensor.js';
 import { checkOptions, isPlainObject, optionKeys } from '../../engine/options.js';
 import { parseTimes } from './times.js';
-import { METHODS, type AdjointOptions, type OdeMethod, type OdeintOptions, type SolverConfig } from './types.js';
+import { METHODS, isAdaptive, type AdjointOptions, type OdeMethod, type OdeintOptions, type SolverConfig } from './types.js';
 
 const KNOWN = optionKeys<OdeintOptions>({ method: true, dt: true, steps: true, grid: true, rtol: true, atol: true, maxSteps: true, params: true, grad: true, checkpoint: true, adjoint: true });
 const KNOWN_ADJOINT = optionKeys<AdjointOptions>({ method: true, dt: true, steps: true, rtol: true, atol: true, maxSteps: true });
@@ -50,13 +50,13 @@ function stepConfig(label: string, method: OdeMethod, o: { dt?: unknown; steps?:
   if (rtol === 0 && atol === 0) throw new ArgumentError(`${label}: rtol and atol cannot both be 0`);
   const maxSteps = count(label, 'maxSteps', o.maxSteps) ?? inherit?.maxSteps ?? 10_000;
   const cfg: SolverConfig = { method, rtol, atol, maxSteps, label, dt, steps, grid };
-  if (method === 'dopri5') {
-    if (steps !== undefined) throw new ArgumentError(`${label}: dopri5 chooses its own steps: give rtol/atol (and dt for the first step), or grid for given steps`);
+  if (isAdaptive(method)) {
+    if (steps !== undefined) throw new ArgumentError(`${label}: ${method} chooses its own steps: give rtol/atol (and dt for the first step), or grid for given steps`);
     return cfg;
   }
   if (dt === undefined && steps === undefined && grid === undefined) {
     // the adjoint of a fixed-step solve steps like the forward one unless told otherwise
-    if (inherit && inherit.method !== 'dopri5' && (inherit.dt !== undefined || inherit.steps !== undefined || inherit.grid !== undefined)) {
+    if (inherit && !isAdaptive(inherit.method) && (inherit.dt !== undefined || inherit.steps !== undefined || inherit.grid !== undefined)) {
       return { ...cfg, dt: inherit.dt, steps: inherit.steps, grid: inherit.grid };
     }
     throw new ArgumentError(`${label}: a fixed-step method needs dt (step size), steps (per interval between output times) or grid`);
@@ -94,7 +94,7 @@ export function resolveOptions(y0: unknown, ts: unknown, opts: OdeintOptions | u
     // with its dt/steps (fixed-step), or adaptively with its tolerances (dopri5)
     const own = a.dt !== undefined || a.steps !== undefined || a.rtol !== undefined || a.atol !== undefined;
     adjoint = stepConfig(alabel, am, { ...a, grid: own ? undefined : cfg.grid }, cfg);
-    if (am === 'dopri5') adjoint.dt = a.dt; // the forward's first step says nothing about the backward solve
+    if (isAdaptive(am)) adjoint.dt = a.dt; // the forward's first step says nothing about the backward solve
   }
   return { times, cfg, grad, checkpoint, adjoint };
 }

@@ -1,7 +1,8 @@
 import type { Tensor } from '../../engine/tensor.js';
 import type { Arena } from './arena.js';
 import { checkDerivative, checkFinite } from './checks.js';
-import { adaptive, runSync } from './dopri5.js';
+import { adaptive, runSync, type AdaptiveResult, type Reads } from './dopri5.js';
+import { implicitStepper, rosenbrockAdaptive, rosenbrockStepper } from './implicit.js';
 import { leapfrogStepper } from './leapfrog.js';
 import { rkStepper, type Stepper } from './rk.js';
 import { TABLEAUS } from './tableaus.js';
@@ -19,6 +20,8 @@ export function planOf(ts: readonly number[], cfg: SolverConfig): Plan {
 }
 
 export function stepperOf(arena: Arena, cfg: SolverConfig, y0: Tensor): Stepper {
+  if (cfg.method === 'rosenbrock23') return rosenbrockStepper(cfg.label);
+  if (cfg.method === 'backwardEuler' || cfg.method === 'trapezoid') return implicitStepper(cfg.method, cfg.label);
   return cfg.method === 'leapfrog' ? leapfrogStepper(arena, y0, cfg.label) : rkStepper(TABLEAUS[cfg.method]);
 }
 
@@ -46,6 +49,15 @@ export function integratePlan(arena: Arena, stepper: Stepper, dyn: Dynamics, y0:
 
 /** The state at every time in ts, by the configured method (dopri5 adaptive unless given a grid). */
 export function solve(arena: Arena, dyn: Dynamics, y0: State, ts: readonly number[], cfg: SolverConfig, names?: readonly string[]): State[] {
-  if (cfg.method === 'dopri5' && !cfg.grid) return runSync(adaptive(arena, dyn, y0, ts, cfg, names), cfg.label).outs;
+  const controller = adaptiveController(arena, dyn, y0, ts, cfg, names);
+  if (controller) return runSync(controller, cfg.label, cfg.method).outs;
   return integratePlan(arena, stepperOf(arena, cfg, y0[0]!), dyn, y0, planOf(ts, cfg), cfg.label, names);
+}
+
+/** The step-size controller of an adaptive method without a grid (null otherwise). */
+export function adaptiveController(arena: Arena, dyn: Dynamics, y0: State, ts: readonly number[], cfg: SolverConfig, names?: readonly string[]): Reads<AdaptiveResult> | null {
+  if (cfg.grid) return null;
+  if (cfg.method === 'dopri5') return adaptive(arena, dyn, y0, ts, cfg, names);
+  if (cfg.method === 'rosenbrock23') return rosenbrockAdaptive(arena, dyn, y0, ts, cfg, names);
+  return null;
 }

@@ -1,6 +1,9 @@
 import type { Tensor } from '../../engine/tensor.js';
 
-export const METHODS = ['euler', 'midpoint', 'heun', 'rk4', 'rk38', 'dopri5', 'leapfrog'] as const;
+export const METHODS = ['euler', 'midpoint', 'heun', 'rk4', 'rk38', 'dopri5', 'leapfrog', 'backwardEuler', 'trapezoid', 'rosenbrock23'] as const;
+/** methods that choose their own steps (rtol/atol), or apply their formula on a given grid */
+export const ADAPTIVE_METHODS: readonly OdeMethod[] = ['dopri5', 'rosenbrock23'];
+export const isAdaptive = (m: OdeMethod) => ADAPTIVE_METHODS.includes(m);
 export type OdeMethod = (typeof METHODS)[number];
 
 /** The right-hand side: dy/dt at time t (a JS number) for state y, with the parameter tree. */
