@@ -1,3 +1,4 @@
+import { checkOptions, optionKeys } from '../../engine/options.js';
 /**
  * The public face of the dense solvers (fg.linalg.solve, lu, inv, slogdet, cholesky,
  * solveTriangular): argument checks, vectors as one-column matrices, and the packed results
@@ -86,7 +87,14 @@ export function slogdet(A: Tensor): { sign: Tensor; logAbsDet: Tensor } {
  * (A + Aᵀ)/2 first (so its gradient is symmetric); with { symmetrize: false } only the lower
  * triangle is read, as LAPACK does. Not positive definite: a NumericalError naming the matrix.
  */
-export function cholesky(A: Tensor, opts: { symmetrize?: boolean } = {}): Tensor {
+export interface CholeskyOptions {
+  /** factor (A + Aᵀ)/2 (default true), so that the derivative is that of a symmetric input */
+  symmetrize?: boolean;
+}
+const CHOLESKY_KEYS = optionKeys<CholeskyOptions>({ symmetrize: true });
+
+export function cholesky(A: Tensor, opts: CholeskyOptions = {}): Tensor {
+  checkOptions('cholesky', opts, CHOLESKY_KEYS);
   const a = tensorArg('cholesky', 'A', A);
   checkMatrix('cholesky', 'A', a.shape, true);
   return choleskyRaw(opts.symmetrize === false ? a : mul(add(a, mT(a)), 0.5));
@@ -101,8 +109,11 @@ export interface SolveTriangularOptions {
   transpose?: boolean;
 }
 
+const TRIANGULAR_KEYS = optionKeys<SolveTriangularOptions>({ lower: true, unitDiagonal: true, transpose: true });
+
 /** X with T·X = B (or Tᵀ·X = B) for triangular T [..., n, n], B [..., n, k] or [n]. */
 export function solveTriangular(T: Tensor, B: Tensor, opts: SolveTriangularOptions = {}): Tensor {
+  checkOptions('solveTriangular', opts, TRIANGULAR_KEYS);
   const t = tensorArg('solveTriangular', 'T', T);
   const b = tensorArg('solveTriangular', 'B', B);
   const flags = { lower: opts.lower ?? true, unit: opts.unitDiagonal ?? false, transpose: opts.transpose ?? false };

@@ -1,3 +1,4 @@
+import { checkOptions, optionKeys } from '../../engine/options.js';
 /**
  * sdeint: Itô SDEs dy = f(t, y)·dt + g(t, y) ∘ dW with diagonal noise (one Brownian component
  * per element of y, g of y's shape), on fixed steps, with Brownian increments from a seeded
@@ -55,7 +56,7 @@ export interface SdeintOptions<P = any> {
   grad?: 'backprop' | 'adjoint';
 }
 
-const KNOWN = new Set(['method', 'dt', 'seed', 'noise', 'params', 'grad']);
+const KNOWN = optionKeys<SdeintOptions>({ method: true, dt: true, seed: true, noise: true, params: true, grad: true });
 
 interface Config {
   method: SdeMethod;
@@ -68,9 +69,7 @@ interface Config {
 function resolve(f: unknown, g: unknown, y0: unknown, ts: unknown, opts: unknown): Config & { grad: 'backprop' | 'adjoint'; params: unknown } {
   if (!(y0 instanceof Tensor)) throw new ArgumentError(`sdeint: y0 must be a Tensor, got ${y0 === null ? 'null' : typeof y0}`);
   if (!isPlainObject(opts)) throw new ArgumentError('sdeint: opts must be a plain object of options with at least dt');
-  const o = opts as Partial<SdeintOptions> & Record<string, unknown>;
-  const bad = Object.keys(o).filter((k) => !KNOWN.has(k));
-  if (bad.length) throw new ArgumentError(`sdeint: unknown option${bad.length > 1 ? 's' : ''} ${bad.join(', ')}; known: ${[...KNOWN].join(', ')}`);
+  const o = checkOptions('sdeint', opts as Partial<SdeintOptions>, KNOWN);
   const method = o.method ?? 'eulerMaruyama';
   if (!SDE_METHODS.includes(method)) throw new ArgumentError(`sdeint: method must be one of ${SDE_METHODS.join(', ')}; got ${JSON.stringify(method)}`);
   const label = `sdeint (${method})`;
