@@ -102,8 +102,11 @@ export function svdvals(A: Tensor): Tensor {
 }
 
 /**
- * P with Aᵀ P A − P = −Q (batch dimensions broadcast). n ≤ 16: a direct (Kronecker) solve, for
- * any A without eigenvalues λᵢλⱼ = 1; n > 16: the doubling iteration, for spectral radius < 1.
+ * P with Aᵀ P A − P = −Q (batch dimensions broadcast). Decided from the eigenvalues of A: a pair
+ * with λᵢλⱼ = 1 (to rounding) has no unique solution (a NumericalError naming them); spectral
+ * radius ρ(A) < 1, any n: Smith's squared doubling with iterative refinement, accurate to a few
+ * hundred ε relative to ‖A‖²‖P‖ + ‖Q‖ also for A far from normal; ρ(A) ≥ 1: a direct
+ * (Kronecker) solve for n ≤ 16.
  */
 export function solveDiscreteLyapunov(A: Tensor, Q: Tensor): Tensor {
   return lyapunov(tensorArg('solveDiscreteLyapunov', 'A', A), tensorArg('solveDiscreteLyapunov', 'Q', Q));
