@@ -5,7 +5,14 @@
 
 import { ArgumentError } from '../../engine/errors.js';
 import { Tensor } from '../../engine/tensor.js';
-import { add, mul, sqrt, square, sub } from '../../autodiff/ops/arith.js';
+import { add, div, mul, sqrt, square, sub } from '../../autodiff/ops/arith.js';
+import { relu } from '../../autodiff/ops/activation.js';
+import { mm } from '../../autodiff/ops/matmul.js';
+import { sum } from '../../autodiff/ops/reduce.js';
+import { stopGradient } from '../../autodiff/ops/special.js';
+import { fromValues } from '../../engine/creation.js';
+import { identity } from './reference/index.js';
+import { tieMask } from './guards.js';
 import { mT, reshape } from '../../autodiff/ops/shape.js';
 import { slice } from '../../autodiff/ops/slice.js';
 import { checkMatrix } from './checks.js';
@@ -118,21 +125,52 @@ export function eigvalsAbs(A: Tensor): Tensor {
   return sqrt(add(square(re), square(im)));
 }
 
-/** Spectral radius max|λ| [...], differentiable (batched). */
-export function spectralRadius(A: Tensor): Tensor {
-  const m = eigvalsAbs(tensorArg('spectralRadius', 'A', A));
-  const s = slice(m, [0], [1], [-1]);
-  return reshape(s, s.shape.slice(0, -1));
+/**
+ * |λ| at the extremum of the moduli, differentiable with a subgradient where moduli tie: as the
+ * max/min reductions, the first position (in eigvals' order) among the moduli tied with the
+ * extremum (within 4√ε of the largest modulus) — 0 for the max; and, should that eigenvalue be
+ * repeated as a complex number, the derivative of the modulus of its cluster's mean (which
+ * exists where the single copies have none). Where nothing ties this is |λ₀| (|λₙ₋₁|) with its
+ * derivative; the value is always exactly that modulus.
+ */
+function extremeModulus(packed: Tensor, which: 'max' | 'min'): Tensor {
+  const { re, im } = unpackC(packed);
+  const n = re.shape[re.rank - 1]!;
+  const mod = sqrt(add(square(re), square(im)));
+  const eye = fromValues(identity(n), [n, n], packed.backend);
+  const asRows = (t: Tensor) => reshape(t, [...t.shape.slice(0, -1), 1, t.shape[t.rank - 1]!]);
+  // the first position among the moduli tied with the extremum (max: always 0)
+  let first: Tensor;
+  if (which === 'max') first = rows(eye, 0, 1);
+  else {
+    const tiedWithMin = rows(add(tieMask(asRows(mod), 'sym'), eye), n - 1, n);
+    const before = fromValues(Float64Array.from({ length: n * n }, (_, e) => (Math.floor(e / n) < e % n ? 1 : 0)), [n, n], packed.backend);
+    first = mul(tiedWithMin, relu(sub(1, mm(tiedWithMin, before, false, false))));
+  }
+  // spread over that eigenvalue's copies (a cluster of equal λ), equally
+  const spread = mm(first, add(tieMask(reshape(packed, [...packed.shape.slice(0, -2), 1, n, 2]), 'eig'), eye), false, false);
+  const w = reshape(div(spread, sum(spread, -1, true)), [...spread.shape.slice(0, -2), n]);
+  const mean = { re: sum(mul(w, re), -1), im: sum(mul(w, im), -1) };
+  const meanMod = sqrt(add(square(mean.re), square(mean.im)));
+  const exact = sum(mul(reshape(first, [...first.shape.slice(0, -2), n]), mod), -1);
+  return add(meanMod, stopGradient(sub(exact, meanMod)));
 }
 
 /**
- * Stiffness max|λ| − min|λ| [...], differentiable (batched). Its derivative needs min|λ| > 0
- * (|λ| has a kink at 0) besides simple eigenvalues.
+ * Spectral radius max|λ| [...], differentiable (batched): where moduli tie, the subgradient of
+ * the first position in eigvals' order (see extremeModulus).
+ */
+export function spectralRadius(A: Tensor): Tensor {
+  return extremeModulus(eigvalsPacked(tensorArg('spectralRadius', 'A', A)), 'max');
+}
+
+/**
+ * Stiffness max|λ| − min|λ| [...], differentiable (batched; |λ| has a kink at 0, so min|λ| > 0).
+ * Where moduli tie, the subgradient of the first positions of the max and of the min in
+ * eigvals' order (see extremeModulus): where all moduli are equal (an orthogonal A) both are
+ * eigenvalue 0 and the gradient is 0, the subgradient of this nonnegative function at its minimum.
  */
 export function stiffness(A: Tensor): Tensor {
-  const m = eigvalsAbs(tensorArg('stiffness', 'A', A));
-  const n = m.shape[m.rank - 1]!;
-  const hi = slice(m, [0], [1], [-1]);
-  const lo = slice(m, [n - 1], [n], [-1]);
-  return reshape(sub(hi, lo), hi.shape.slice(0, -1));
+  const packed = eigvalsPacked(tensorArg('stiffness', 'A', A));
+  return sub(extremeModulus(packed, 'max'), extremeModulus(packed, 'min'));
 }
