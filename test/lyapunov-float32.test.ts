@@ -48,18 +48,18 @@ async function nonNormal(n: number, seed: number, rho: number, off: number): Pro
 const sizes = [2, 3, 4, 6, 8, 12, 16, 24, 32, 48, 64];
 
 /**
- * n = 6, ρ(A) = 0.41, ‖A‖₂ ≈ 6.7, cond(I − Aᵀ⊗Aᵀ) ≈ 1e6 (the float32 Kronecker solve called it
- * singular): Q·T·Qᵀ with T = diag(0.41, −0.4, 0.3, −0.3, 0.2, −0.1), a superdiagonal of 2.7 and
- * 5.6 in the corner.
+ * n = 6, ρ(A) = 0.41, ‖A‖₂ ≈ 6.7, cond(I − Aᵀ⊗Aᵀ) ≈ 3e6 (the float32 Kronecker solve called it
+ * singular): Q·T·Qᵀ with T = diag(0.41, −0.4, 0.3, −0.3, 0.2, −0.1), a superdiagonal of 3 and
+ * 5.3 in the corner.
  */
 async function issueMatrix(): Promise<number[]> {
   const n = 6;
   const d = [0.41, -0.4, 0.3, -0.3, 0.2, -0.1];
   const t = Array.from({ length: n * n }, (_, e) => {
     const [i, j] = [Math.floor(e / n), e % n];
-    return i === j ? d[i]! : j === i + 1 ? 2.7 : i === 0 && j === n - 1 ? 5.6 : 0;
+    return i === j ? d[i]! : j === i + 1 ? 3 : i === 0 && j === n - 1 ? 5.3 : 0;
   });
-  const q = await vals(fg.models.init.orthogonal([n, n], { seed: 106 }));
+  const q = await vals(fg.models.init.orthogonal([n, n], { seed: 3 }));
   return matmul(matmul(q, t, n), q.map((_, e) => q[(e % n) * n + Math.floor(e / n)]!), n).map(Math.fround);
 }
 
@@ -107,7 +107,7 @@ describe('solveDiscreteLyapunov accuracy', () => {
     expect(worst64).toBeLessThan(10);
   });
 
-  it('the problem of ρ(A) ≈ 0.41, ‖A‖₂ ≈ 6.7, n = 6 (cond(I − Aᵀ⊗Aᵀ) ≈ 1e6) is solved on WebGPU, not called singular', async () => {
+  it('the problem of ρ(A) ≈ 0.41, ‖A‖₂ ≈ 6.7, n = 6 (cond(I − Aᵀ⊗Aᵀ) ≈ 3e6) is solved on WebGPU, not called singular', async () => {
     const n = 6;
     const a = await issueMatrix();
     const q = (await vals(fg.randn([n, n], { seed: 906 }))).map(Math.fround);
