@@ -151,6 +151,8 @@ ${perMatrixMain(`
     ${G('i', 'N + i', 0)} = 1.0;
   }
   for (var col = 0; col < N && bad < 0; col++) {
+    // a simple eigenvalue's row and column are the identity's: nothing to eliminate
+    if (!clustered(tb, col)) { continue; }
     var pr = col;
     for (var r = col + 1; r < N; r++) {
       if (length(vec2<f32>(${G('r', 'col', 0)}, ${G('r', 'col', 1)})) > length(vec2<f32>(${G('pr', 'col', 0)}, ${G('pr', 'col', 1)}))) { pr = r; }

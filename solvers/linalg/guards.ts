@@ -231,6 +231,7 @@ const clusterInverseOp: OpDef<InverseAttrs> = {
         g[i]![n + i] = [1, 0];
       }
       for (let col = 0; col < n && bad < 0; col++) {
+        if (partner(col) === col) continue; // a simple eigenvalue: an identity row and column
         let pr = col;
         for (let r = col + 1; r < n; r++) if (Math.hypot(...g[r]![col]!) > Math.hypot(...g[pr]![col]!)) pr = r;
         if (Math.hypot(...g[pr]![col]!) <= tol) {
