@@ -38,7 +38,7 @@ import { sum } from '../../autodiff/ops/reduce.js';
 import { mT, reshape } from '../../autodiff/ops/shape.js';
 import { eig as refEig, eigvals as refEigvals, forEachMatrix, identity } from './reference/index.js';
 import { assertFiniteMatrix, checkMatrix, eigenOrder, matrixCount, runReference } from './checks.js';
-import { cRow, cadd, cadjoint, cconj, cdiagOf, cdiv, cmatmul, cmul, cpart, csum, diagEmbed, packC, packRows, unpackC, type Cx } from './complex.js';
+import { cRow, cadd, cadjoint, cconj, cdiagOf, cmatmul, cmul, cpart, csum, diagEmbed, packC, packRows, unpackC, type Cx } from './complex.js';
 import { clip } from '../../autodiff/ops/unary-attrs.js';
 import { clusterInverse, columnArgmax, couplingGuard, tieMask, type Coupling } from './guards.js';
 import { eigSamples } from './samples.js';
