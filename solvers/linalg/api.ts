@@ -32,7 +32,10 @@ function tensorArg(op: string, name: string, x: unknown): Tensor {
 /**
  * Eigenvalues of real square matrices A [..., n, n]: { re, im }, each [..., n], sorted by
  * descending modulus |λ|, then real part, then imaginary part (a conjugate pair is adjacent,
- * positive imaginary part first). Differentiable where the eigenvalues are simple.
+ * positive imaginary part first). A simple eigenvalue is differentiable whatever the rest of the
+ * spectrum does; a repeated (non-defective) one for cotangents equal over its copies (their sum,
+ * the trace of its spectral projector); cotangents that tell the copies apart are a
+ * NumericalError naming them.
  */
 export function eigvals(A: Tensor, opts: IterationOptions = {}): Cx {
   return unpackC(eigvalsPacked(tensorArg('eigvals', 'A', A), iterationCap('eigvals', opts)));
@@ -81,7 +84,10 @@ export function eig(A: Tensor, opts: { left?: boolean } & IterationOptions = {})
 /**
  * Symmetric eigendecomposition: { values [..., n] ascending, vectors [..., n, n] orthonormal
  * columns }. A is symmetrized as (A + Aᵀ)/2 first (so its gradient is symmetric); with
- * { symmetrize: false } only the lower triangle is read, as LAPACK does.
+ * { symmetrize: false } only the lower triangle is read, as LAPACK does. Functions of the values
+ * alone, and of a repeated eigenvalue's eigenspace, are differentiable at ties (V diag(ḡ) Vᵀ);
+ * eigenvector cotangents that depend on the basis within a repeated eigenspace are a
+ * NumericalError naming the indices.
  */
 export function eigh(A: Tensor, opts: { symmetrize?: boolean } = {}): { values: Tensor; vectors: Tensor } {
   const a = tensorArg('eigh', 'A', A);
@@ -93,7 +99,12 @@ export function eigh(A: Tensor, opts: { symmetrize?: boolean } = {}): { values: 
   return { values: reshape(first, first.shape.slice(0, -2).concat(n)), vectors: rows(packed, 1, n + 1) };
 }
 
-/** Thin SVD A = U diag(s) Vᵀ of A [..., m, n]: u [..., m, k], s [..., k] descending, v [..., n, k]. */
+/**
+ * Thin SVD A = U diag(s) Vᵀ of A [..., m, n]: u [..., m, k], s [..., k] descending, v [..., n, k].
+ * Functions of s alone are differentiable at any A (U diag(s̄) Vᵀ); singular-vector cotangents
+ * that depend on the basis of a repeated singular subspace, or touch a zero singular value's
+ * vectors, are a NumericalError naming the indices.
+ */
 export function svd(A: Tensor): { u: Tensor; s: Tensor; v: Tensor } {
   const a = tensorArg('svd', 'A', A);
   const packed = svdPacked(a);
@@ -103,7 +114,7 @@ export function svd(A: Tensor): { u: Tensor; s: Tensor; v: Tensor } {
   return { u: rows(packed, 1, 1 + m), s: reshape(first, first.shape.slice(0, -2).concat(k)), v: rows(packed, 1 + m, 1 + m + n) };
 }
 
-/** Singular values [..., min(m, n)], descending. */
+/** Singular values [..., min(m, n)], descending; differentiable at any A (gradient U diag(s̄) Vᵀ, no gap needed). */
 export function svdvals(A: Tensor): Tensor {
   return svdvalsPacked(tensorArg('svdvals', 'A', A));
 }
