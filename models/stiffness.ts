@@ -7,9 +7,12 @@ import type { ResnetModel, ResnetParams } from './resnet.js';
 
 /**
  * How the stiffness of a square W is measured:
- * - 'eigen': max|λ| − min|λ| (fg.linalg.stiffness; derivative needs simple eigenvalues, min|λ| > 0);
+ * - 'eigen': max|λ| − min|λ| (fg.linalg.stiffness; min|λ| > 0);
  * - 'singular': σ₁ − σ_d (fg.linalg.svdvals), the cheaper proxy that bounds it from above
- *   (σ_d ≤ |λ| ≤ σ₁); its reverse rule gives a subgradient where σ₁ or σ_d is tied.
+ *   (σ_d ≤ |λ| ≤ σ₁).
+ * Both give a subgradient where the max or the min ties (an orthogonal initialization has all
+ * σ and all |λ| equal): the first position of the extremum, as the max/min reductions; at
+ * all-equal values that is the gradient 0.
  */
 export type StiffnessMeasure = 'eigen' | 'singular';
 const MEASURES: readonly string[] = ['eigen', 'singular'];
@@ -59,20 +62,28 @@ function gapOf(s: fg.Tensor): fg.Tensor {
 }
 
 /**
- * σ₁ − σ_d with the reverse rule u₁v₁ᵀ − u_dv_dᵀ (the derivative where σ₁ and σ_d are simple
- * and nonzero). The penalty drives the singular values together, and svdvals' own rule refuses
- * every matrix with any repeated singular value — in float32 any within 4√ε ≈ 1.4e-3 of each
- * other — so a training run would stop just where the penalty works; at a tie this rule gives a
- * subgradient instead (the singular vectors the SVD returns span the tied subspace).
+ * σ₁ − σ_d with the reverse rule u₁v₁ᵀ − u_b v_bᵀ: the derivative where σ₁ and σ_d are simple
+ * and nonzero, and at ties the subgradient of the max/min reductions' convention, the first
+ * position of the extremum: b is the first index (in svdvals' descending order) whose value is
+ * tied with σ_d (within 4√ε·σ₁, ε of the dtype), σ₁ is index 0. So where all singular values
+ * are equal (an orthogonal W, where the penalty is at its minimum 0) b = 0 and the gradient is 0.
+ * svdvals' own rule would give U diag(ḡ) Vᵀ, which at a tie depends on the basis the SVD picks.
  */
 const singularGap = fg.customVjp(
   'stiffnessPenalty.singular',
   (w) => gapOf(fg.linalg.svdvals(w)),
   ([w], _out, g) => {
-    const { u, v } = fg.linalg.svd(w!);
+    const { u, s, v } = fg.linalg.svd(w!);
     const d = w!.shape[w!.rank - 1]!;
+    const tol = 4 * Math.sqrt(w!.dtype === 'float32' ? 1.1920929e-7 : Number.EPSILON);
     const col = (x: fg.Tensor, j: number) => fg.slice(x, [j], [j + 1], [-1]);
-    const dir = fg.sub(fg.matmul(col(u, 0), col(v, 0), { transB: true }), fg.matmul(col(u, d - 1), col(v, d - 1), { transB: true }));
+    // 1 where σ_k ≤ σ_d + tol·σ₁ (tied with the minimum), then the first such k
+    const tied = fg.relu(fg.sign(fg.sub(fg.add(col(s, d - 1), fg.mul(col(s, 0), tol)), s)));
+    const before = fg.tensor(Array.from({ length: d * d }, (_, e) => (Math.floor(e / d) < e % d ? 1 : 0)), [d, d]);
+    const count = fg.reshape(fg.matmul(fg.reshape(tied, [...tied.shape.slice(0, -1), 1, d]), before), tied.shape);
+    const first = fg.mul(tied, fg.relu(fg.sub(1, count)));
+    const weights = fg.sub(fg.tensor(Array.from({ length: d }, (_, k) => (k === 0 ? 1 : 0))), first);
+    const dir = fg.matmul(fg.mul(u, fg.reshape(weights, [...weights.shape.slice(0, -1), 1, d])), v, { transB: true });
     // g is [B?, ...batch]: one scale per matrix (and per cotangent of a batch)
     return [fg.mul(dir, fg.reshape(g, [...g.shape, 1, 1]))];
   },

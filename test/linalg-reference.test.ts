@@ -1021,7 +1021,8 @@ describe('input checks', () => {
       ['eigvalsh', (m) => eigvalsh(m, 2, { matrixIndex: 3 })],
       ['svd', (m) => svd(m, 2, 2, { matrixIndex: 3 })],
       ['svdvals', (m) => svdvals(m, 2, 2, { matrixIndex: 3 })],
-      ['solveDiscreteLyapunovKronecker', (m) => solveDiscreteLyapunov(m, identity(2), 2, { matrixIndex: 3 })],
+      ['solveDiscreteLyapunov', (m) => solveDiscreteLyapunov(m, identity(2), 2, { matrixIndex: 3 })],
+      ['solveDiscreteLyapunovKronecker', (m) => solveDiscreteLyapunov(m, identity(2), 2, { method: 'kronecker', matrixIndex: 3 })],
       ['solveDiscreteLyapunovDoubling', (m) => solveDiscreteLyapunov(Float64Array.of(0.5, 0, 0, 0.5), m, 2, { method: 'doubling', matrixIndex: 3 })],
     ];
     for (const [name, call] of cases) {

@@ -6,7 +6,14 @@
 import { ArgumentError } from '../../engine/errors.js';
 import { boolean, checkOptions, optionKeys } from '../../engine/options.js';
 import { Tensor } from '../../engine/tensor.js';
-import { add, mul, sqrt, square, sub } from '../../autodiff/ops/arith.js';
+import { add, div, mul, sqrt, square, sub } from '../../autodiff/ops/arith.js';
+import { relu } from '../../autodiff/ops/activation.js';
+import { mm } from '../../autodiff/ops/matmul.js';
+import { sum } from '../../autodiff/ops/reduce.js';
+import { stopGradient } from '../../autodiff/ops/special.js';
+import { fromValues } from '../../engine/creation.js';
+import { identity } from './reference/index.js';
+import { tieMask } from './guards.js';
 import { mT, reshape } from '../../autodiff/ops/shape.js';
 import { slice } from '../../autodiff/ops/slice.js';
 import { checkMatrix } from './checks.js';
@@ -32,16 +39,21 @@ const JACOBI = 'the Jacobi iteration runs a fixed number of sweeps';
 /**
  * Eigenvalues of real square matrices A [..., n, n]: { re, im }, each [..., n], sorted by
  * descending modulus |λ|, then real part, then imaginary part (a conjugate pair is adjacent,
- * positive imaginary part first). Differentiable where the eigenvalues are simple.
+ * positive imaginary part first). A simple eigenvalue is differentiable whatever the rest of the
+ * spectrum does; a repeated (non-defective) one for cotangents equal over its copies (their sum,
+ * the trace of its spectral projector); cotangents that tell the copies apart are a
+ * NumericalError naming them.
  */
 export function eigvals(A: Tensor, opts: IterationOptions = {}): Cx {
   return eigvalsOf('eigvals', A, opts);
 }
 
-function eigvalsOf(op: string, A: Tensor, opts: IterationOptions): Cx {
+function eigvalsPackedOf(op: string, A: Tensor, opts: IterationOptions): Tensor {
   checkMatrix(op, 'A', tensorArg(op, 'A', A).shape, true);
-  return unpackC(eigvalsPacked(A, iterationCap(op, checkOptions(op, opts, ITERATION_KEYS))));
+  return eigvalsPacked(A, iterationCap(op, checkOptions(op, opts, ITERATION_KEYS)));
 }
+
+const eigvalsOf = (op: string, A: Tensor, opts: IterationOptions): Cx => unpackC(eigvalsPackedOf(op, A, opts));
 
 export interface IterationOptions {
   /**
@@ -100,7 +112,10 @@ export function eig(A: Tensor, opts: EigOptions = {}): EigResult {
 /**
  * Symmetric eigendecomposition: { values [..., n] ascending, vectors [..., n, n] orthonormal
  * columns }. A is symmetrized as (A + Aᵀ)/2 first (so its gradient is symmetric); with
- * { symmetrize: false } only the lower triangle is read, as LAPACK does.
+ * { symmetrize: false } only the lower triangle is read, as LAPACK does. Functions of the values
+ * alone, and of a repeated eigenvalue's eigenspace, are differentiable at ties (V diag(ḡ) Vᵀ);
+ * eigenvector cotangents that depend on the basis within a repeated eigenspace are a
+ * NumericalError naming the indices.
  */
 export function eigh(A: Tensor, opts: EighOptions = {}): { values: Tensor; vectors: Tensor } {
   const a = tensorArg('eigh', 'A', A);
@@ -113,7 +128,12 @@ export function eigh(A: Tensor, opts: EighOptions = {}): { values: Tensor; vecto
   return { values: reshape(first, first.shape.slice(0, -2).concat(n)), vectors: rows(packed, 1, n + 1) };
 }
 
-/** Thin SVD A = U diag(s) Vᵀ of A [..., m, n]: u [..., m, k], s [..., k] descending, v [..., n, k]. */
+/**
+ * Thin SVD A = U diag(s) Vᵀ of A [..., m, n]: u [..., m, k], s [..., k] descending, v [..., n, k].
+ * Functions of s alone are differentiable at any A (U diag(s̄) Vᵀ); singular-vector cotangents
+ * that depend on the basis of a repeated singular subspace, or touch a zero singular value's
+ * vectors, are a NumericalError naming the indices.
+ */
 export function svd(A: Tensor, ...extra: never[]): { u: Tensor; s: Tensor; v: Tensor } {
   const a = tensorArg('svd', 'A', A);
   noMore('svd', extra, JACOBI);
@@ -125,15 +145,18 @@ export function svd(A: Tensor, ...extra: never[]): { u: Tensor; s: Tensor; v: Te
   return { u: rows(packed, 1, 1 + m), s: reshape(first, first.shape.slice(0, -2).concat(k)), v: rows(packed, 1 + m, 1 + m + n) };
 }
 
-/** Singular values [..., min(m, n)], descending. */
+/** Singular values [..., min(m, n)], descending; differentiable at any A (gradient U diag(s̄) Vᵀ, no gap needed). */
 export function svdvals(A: Tensor, ...extra: never[]): Tensor {
   noMore('svdvals', extra, JACOBI);
   return svdvalsPacked(tensorArg('svdvals', 'A', A));
 }
 
 /**
- * P with Aᵀ P A − P = −Q (batch dimensions broadcast). n ≤ 16: a direct (Kronecker) solve, for
- * any A without eigenvalues λᵢλⱼ = 1; n > 16: the doubling iteration, for spectral radius < 1.
+ * P with Aᵀ P A − P = −Q (batch dimensions broadcast). Decided from the eigenvalues of A: a pair
+ * with λᵢλⱼ = 1 (to rounding) has no unique solution (a NumericalError naming them); spectral
+ * radius ρ(A) < 1, any n: Smith's squared doubling with iterative refinement, accurate to a few
+ * hundred ε relative to ‖A‖²‖P‖ + ‖Q‖ also for A far from normal; ρ(A) ≥ 1: a direct
+ * (Kronecker) solve for n ≤ 16.
  */
 export function solveDiscreteLyapunov(A: Tensor, Q: Tensor, ...extra: never[]): Tensor {
   noMore('solveDiscreteLyapunov', extra, 'the solver is chosen by the size n');
@@ -147,21 +170,52 @@ export function eigvalsAbs(A: Tensor, opts: IterationOptions = {}): Tensor {
 
 const modulus = ({ re, im }: Cx) => sqrt(add(square(re), square(im)));
 
-/** Spectral radius max|λ| [...], differentiable (batched). */
-export function spectralRadius(A: Tensor, opts: IterationOptions = {}): Tensor {
-  const m = modulus(eigvalsOf('spectralRadius', A, opts));
-  const s = slice(m, [0], [1], [-1]);
-  return reshape(s, s.shape.slice(0, -1));
+/**
+ * |λ| at the extremum of the moduli, differentiable with a subgradient where moduli tie: as the
+ * max/min reductions, the first position (in eigvals' order) among the moduli tied with the
+ * extremum (within 4√ε of the largest modulus) — 0 for the max; and, should that eigenvalue be
+ * repeated as a complex number, the derivative of the modulus of its cluster's mean (which
+ * exists where the single copies have none). Where nothing ties this is |λ₀| (|λₙ₋₁|) with its
+ * derivative; the value is always exactly that modulus.
+ */
+function extremeModulus(packed: Tensor, which: 'max' | 'min'): Tensor {
+  const { re, im } = unpackC(packed);
+  const n = re.shape[re.rank - 1]!;
+  const mod = sqrt(add(square(re), square(im)));
+  const eye = fromValues(identity(n), [n, n], packed.backend);
+  const asRows = (t: Tensor) => reshape(t, [...t.shape.slice(0, -1), 1, t.shape[t.rank - 1]!]);
+  // the first position among the moduli tied with the extremum (max: always 0)
+  let first: Tensor;
+  if (which === 'max') first = rows(eye, 0, 1);
+  else {
+    const tiedWithMin = rows(add(tieMask(asRows(mod), 'sym'), eye), n - 1, n);
+    const before = fromValues(Float64Array.from({ length: n * n }, (_, e) => (Math.floor(e / n) < e % n ? 1 : 0)), [n, n], packed.backend);
+    first = mul(tiedWithMin, relu(sub(1, mm(tiedWithMin, before, false, false))));
+  }
+  // spread over that eigenvalue's copies (a cluster of equal λ), equally
+  const spread = mm(first, add(tieMask(reshape(packed, [...packed.shape.slice(0, -2), 1, n, 2]), 'eig'), eye), false, false);
+  const w = reshape(div(spread, sum(spread, -1, true)), [...spread.shape.slice(0, -2), n]);
+  const mean = { re: sum(mul(w, re), -1), im: sum(mul(w, im), -1) };
+  const meanMod = sqrt(add(square(mean.re), square(mean.im)));
+  const exact = sum(mul(reshape(first, [...first.shape.slice(0, -2), n]), mod), -1);
+  return add(meanMod, stopGradient(sub(exact, meanMod)));
 }
 
 /**
- * Stiffness max|λ| − min|λ| [...], differentiable (batched). Its derivative needs min|λ| > 0
- * (|λ| has a kink at 0) besides simple eigenvalues.
+ * Spectral radius max|λ| [...], differentiable (batched): where moduli tie, the subgradient of
+ * the first position in eigvals' order (see extremeModulus).
+ */
+export function spectralRadius(A: Tensor, opts: IterationOptions = {}): Tensor {
+  return extremeModulus(eigvalsPackedOf('spectralRadius', A, opts), 'max');
+}
+
+/**
+ * Stiffness max|λ| − min|λ| [...], differentiable (batched; |λ| has a kink at 0, so min|λ| > 0).
+ * Where moduli tie, the subgradient of the first positions of the max and of the min in
+ * eigvals' order (see extremeModulus): where all moduli are equal (an orthogonal A) both are
+ * eigenvalue 0 and the gradient is 0, the subgradient of this nonnegative function at its minimum.
  */
 export function stiffness(A: Tensor, opts: IterationOptions = {}): Tensor {
-  const m = modulus(eigvalsOf('stiffness', A, opts));
-  const n = m.shape[m.rank - 1]!;
-  const hi = slice(m, [0], [1], [-1]);
-  const lo = slice(m, [n - 1], [n], [-1]);
-  return reshape(sub(hi, lo), hi.shape.slice(0, -1));
+  const packed = eigvalsPackedOf('stiffness', A, opts);
+  return sub(extremeModulus(packed, 'max'), extremeModulus(packed, 'min'));
 }

@@ -12,8 +12,17 @@
  *   dλᵢ = uᵢᴴ dA vᵢ / uᵢᴴvᵢ, i.e. dΛ = diag(P) with P = V⁻¹ dA V;
  *   dV = V (F∘P) + V diag(c_V),   F[k][i] = 1/(λᵢ − λₖ) (k ≠ i), 0 on the diagonal;
  *   dU = U S̄⁻¹ (Fᵀ∘P)ᴴ S̄ + U diag(c_U);
- * where c fixes the normalization (Re vᵢᴴdvᵢ = 0, and the largest entry stays real). Repeated
- * or defective eigenvalues have no derivative: the rules throw a NumericalError (simpleGuard).
+ * where c fixes the normalization (Re vᵢᴴdvᵢ = 0, and the largest entry stays real).
+ *
+ * A simple eigenvalue has its derivative whatever the rest of the spectrum does. At a repeated
+ * (non-defective) eigenvalue, V⁻ᴴ = U·(diag(1/s̄) + C) with C = inv(VᴴU) on the tied cluster (its
+ * left and right eigenvectors need not be biorthogonal), F is 0 between tied values, and a
+ * cotangent equal over the cluster gets the derivative of the cluster's sum, tr(P_c dA) with P_c
+ * its spectral projector (so the trace at A = I has gradient I). The derivative does not exist,
+ * and the rules throw a NumericalError naming the indices, where the eigenvalue cotangents
+ * differ over a cluster, where an eigenvector cotangent couples tied columns (VᴴḠ_V ≠ 0 between
+ * them), or where an eigenvalue is defective (a Jordan block). Forward mode returns, for tied
+ * eigenvalues, the diagonal of V⁻¹ dA V (their sum is exact).
  */
 
 import { fromValues } from '../../engine/creation.js';
@@ -23,13 +32,15 @@ import { eigMaxIterations, eigRows, launchEig, type EigMode } from '../../kernel
 import { statusBuffer } from '../../kernels/linalg/status.js';
 import { apply, defineOp, type OpDef } from '../../autodiff/op.js';
 import { add, div, mul, neg, square, sub } from '../../autodiff/ops/arith.js';
+import { abs } from '../../autodiff/ops/unary-more.js';
 import { mm } from '../../autodiff/ops/matmul.js';
 import { sum } from '../../autodiff/ops/reduce.js';
 import { mT, reshape } from '../../autodiff/ops/shape.js';
 import { eig as refEig, eigvals as refEigvals, forEachMatrix, identity } from './reference/index.js';
 import { assertFiniteMatrix, checkMatrix, eigenOrder, matrixCount, runReference } from './checks.js';
-import { cRow, cadd, cadjoint, cconj, cdiagOf, cdiv, cmatmul, cmul, cpart, csum, diagEmbed, packC, packRows, unpackC, type Cx } from './complex.js';
-import { columnArgmax, simpleGuard } from './guards.js';
+import { cRow, cadd, cadjoint, cconj, cdiagOf, cmatmul, cmul, cpart, csum, diagEmbed, packC, packRows, unpackC, type Cx } from './complex.js';
+import { clip } from '../../autodiff/ops/unary-attrs.js';
+import { clusterInverse, columnArgmax, couplingGuard, tieMask, type Coupling } from './guards.js';
 import { eigSamples } from './samples.js';
 
 interface EigAttrs {
@@ -133,8 +144,11 @@ interface EigParts {
   /** sᵢ = uᵢᴴvᵢ */
   s: Cx;
   eye: Tensor;
-  /** 1 per matrix, or the NumericalError for repeated / defective eigenvalues */
-  guard: Tensor;
+  /** 1 between tied eigenvalues */
+  tied: Tensor;
+  /** V⁻ᴴ = U·(diag(1/s̄) on simple eigenvalues + inv(VᴴU) on tied clusters); NaN when defective */
+  vInvH: Cx;
+  guard: (c: Tensor, x: Tensor, coupling: Coupling) => Tensor;
 }
 
 function parts(a: Tensor, packed: Tensor, op: string): EigParts {
@@ -143,16 +157,39 @@ function parts(a: Tensor, packed: Tensor, op: string): EigParts {
   const lam = { re: reshape(first.re, first.re.shape.slice(0, -2).concat(n)), im: reshape(first.im, first.im.shape.slice(0, -2).concat(n)) };
   const v = cpart(packed, 1, 1 + n);
   const u = cpart(packed, 1 + n, 1 + 2 * n);
+  const s = csum(cmul(cconj(u), v), -2);
+  const tied = tieMask(packed, 'eig');
+  const clustered = clip(sum(tied, -1), 0, 1);
+  // 1/s̄ on simple eigenvalues (differentiable), 0 on tied ones, whose block comes from clusterInverse
+  const sb = cconj(s);
+  const rs = crecip({ re: add(sb.re, clustered), im: sb.im });
+  const simple = sub(1, clustered);
+  const block = unpackC(clusterInverse(packed, tied, { op, argShape: a.shape }));
+  const vInvH = cadd(cmul(u, cRow({ re: mul(rs.re, simple), im: mul(rs.im, simple) })), cmatmul(u, block));
   return {
     n,
     lam,
     v,
     u,
-    s: csum(cmul(cconj(u), v), -2),
+    s,
     eye: fromValues(identity(n), [n, n], a.backend),
-    guard: simpleGuard(packed, { kind: 'eig', zero: false, op, arg: 'A', argShape: a.shape }),
+    tied,
+    vInvH,
+    guard: (c, x, coupling) => couplingGuard(c, x, { kind: 'eig', coupling, op, arg: 'A', argShape: a.shape }),
   };
 }
+
+/** |re| + |im| of a complex tensor. */
+const cabs1 = (z: Cx) => add(abs(z.re), abs(z.im));
+
+/** 1 per matrix, or the error when the eigenvalue cotangents differ over a tied cluster. */
+function valuesGuard(p: EigParts, g: Cx): Tensor {
+  const diff = add(abs(sub(cRowOf(g.re), cColOf(g.re))), abs(sub(cRowOf(g.im), cColOf(g.im))));
+  return p.guard(mul(p.tied, diff), cRowOf(cabs1(g)), 'values');
+}
+
+/** 1 per matrix, or the error when X (e.g. VᴴḠ_V) couples tied columns. */
+const vectorsGuard = (p: EigParts, x: Cx) => p.guard(mul(p.tied, cabs1(x)), cabs1(x), 'vectors');
 
 const crecip = (z: Cx): Cx => {
   const den = add(square(z.re), square(z.im));
@@ -164,22 +201,22 @@ const realTimes = (d: Tensor, v: Cx): Cx => ({ re: mm(d, v.re, false, false), im
 
 function eigvalsVjp(a: Tensor, g: Tensor): Tensor {
   const p = parts(a, eigPacked(a, true), 'eigvals');
-  // ∂L/∂A = Re(U diag(w) Vᴴ), wᵢ = gᵢ / conj(sᵢ) with gᵢ = ∂L/∂Re λᵢ + i ∂L/∂Im λᵢ
-  const w = cdiv(unpackC(g), cconj(p.s));
-  const x = cmul(p.u, cRow(w));
-  return mul(add(mm(x.re, p.v.re, false, true), mm(x.im, p.v.im, false, true)), p.guard);
+  // ∂L/∂A = Re(V⁻ᴴ diag(g) Vᴴ) with gᵢ = ∂L/∂Re λᵢ + i ∂L/∂Im λᵢ (for a simple λᵢ: uᵢvᵢᴴ gᵢ / s̄ᵢ)
+  const gc = unpackC(g);
+  const x = cmul(p.vInvH, cRow(gc));
+  return mul(add(mm(x.re, p.v.re, false, true), mm(x.im, p.v.im, false, true)), valuesGuard(p, gc));
 }
 
 function eigvalsJvp(a: Tensor, da: Tensor): Tensor {
   const p = parts(a, eigPacked(a, true), 'eigvals');
-  const num = csum(cmul(cconj(p.u), realTimes(da, p.v)), -2); // uᵢᴴ dA vᵢ
-  return mul(packC(cdiv(num, p.s)), p.guard);
+  // dλᵢ = (V⁻¹ dA V)ᵢᵢ (for a simple λᵢ: uᵢᴴ dA vᵢ / sᵢ)
+  return packC(csum(cmul(cconj(p.vInvH), realTimes(da, p.v)), -2));
 }
 
-/** F[k][i] = 1/(λᵢ − λₖ) off the diagonal, 0 on it. */
+/** F[k][i] = 1/(λᵢ − λₖ) off the diagonal, 0 on it and between tied eigenvalues. */
 function gapMatrix(p: EigParts): Cx {
-  const d = { re: add(sub(cRowOf(p.lam.re), cColOf(p.lam.re)), p.eye), im: sub(cRowOf(p.lam.im), cColOf(p.lam.im)) };
-  const off = sub(1, p.eye);
+  const d = { re: add(add(sub(cRowOf(p.lam.re), cColOf(p.lam.re)), p.eye), p.tied), im: sub(cRowOf(p.lam.im), cColOf(p.lam.im)) };
+  const off = sub(sub(1, p.eye), p.tied);
   const r = crecip(d);
   return { re: mul(r.re, off), im: mul(r.im, off) };
 }
@@ -214,9 +251,8 @@ const transposeC = (z: Cx): Cx => ({ re: mT(z.re), im: mT(z.im) });
 
 function eigJvp(a: Tensor, packed: Tensor, da: Tensor, left: boolean): Tensor {
   const p = parts(a, packed, 'eig');
-  const sInv = crecip(p.s);
-  // P = S⁻¹ Uᴴ dA V
-  const pm = cmul(cmatmul(cadjoint(p.u), realTimes(da, p.v)), cColC(sInv));
+  // P = V⁻¹ dA V
+  const pm = cmatmul(cadjoint(p.vInvH), realTimes(da, p.v));
   const f = gapMatrix(p);
   const dl = cdiagOf(pm, p.eye);
   const dv = gauge(p.v, cmatmul(p.v, cmul(f, pm)));
@@ -227,7 +263,7 @@ function eigJvp(a: Tensor, packed: Tensor, da: Tensor, left: boolean): Tensor {
     const du0 = cmul(cmatmul(cmul(p.u, cRow(crecip(sc))), cadjoint(cmul(transposeC(f), pm))), cRow(sc));
     blocks.push(gauge(p.u, du0));
   }
-  return mul(packRows(blocks), reshape(p.guard, [...p.guard.shape, 1]));
+  return packRows(blocks);
 }
 const cColC = (z: Cx): Cx => ({ re: cColOf(z.re), im: cColOf(z.im) });
 
@@ -238,14 +274,17 @@ function eigVjp(a: Tensor, packed: Tensor, g: Tensor, left: boolean): Tensor {
   const gl = { re: reshape(first.re, first.re.shape.slice(0, -2).concat(n)), im: reshape(first.im, first.im.shape.slice(0, -2).concat(n)) };
   const f = gapMatrix(p);
   // cotangent of P: diag(gλ) + conj(F)∘(Vᴴ G'_V) [+ conj(Fᵀ)∘(S̄ G'_Uᴴ U S̄⁻¹)]
-  let z = cadd({ re: diagEmbed(gl.re, p.eye), im: diagEmbed(gl.im, p.eye) }, cmul(cconj(f), cmatmul(cadjoint(p.v), gaugeAdjoint(p.v, cpart(g, 1, 1 + n)))));
+  const vg = cmatmul(cadjoint(p.v), gaugeAdjoint(p.v, cpart(g, 1, 1 + n)));
+  let guard = mul(valuesGuard(p, gl), vectorsGuard(p, vg));
+  let z = cadd({ re: diagEmbed(gl.re, p.eye), im: diagEmbed(gl.im, p.eye) }, cmul(cconj(f), vg));
   if (left) {
     const sc = cconj(p.s);
     const gu = gaugeAdjoint(p.u, cpart(g, 1 + n, 1 + 2 * n));
     const at = cmul(cmul(cmatmul(cadjoint(gu), p.u), cRow(crecip(sc))), cColC(sc));
+    guard = mul(guard, vectorsGuard(p, at));
     z = cadd(z, cmul(cconj(transposeC(f)), at));
   }
-  // ∂L/∂A = Re(V⁻ᴴ Z Vᴴ), V⁻ᴴ = U S̄⁻¹
-  const y = cmatmul(cmatmul(cmul(p.u, cRow(crecip(cconj(p.s)))), z), cadjoint(p.v));
-  return mul(y.re, p.guard);
+  // ∂L/∂A = Re(V⁻ᴴ Z Vᴴ)
+  const y = cmatmul(cmatmul(p.vInvH, z), cadjoint(p.v));
+  return mul(y.re, guard);
 }

@@ -4,9 +4,14 @@
  * entry of each positive). Only the lower triangle of A is read (LAPACK's UPLO = 'L'), so A
  * stands for S = tril(A) + tril(A, −1)ᵀ; fg.linalg.eigh symmetrizes its input first.
  *
- * Derivatives (simple eigenvalues): with P = Vᵀ dS V, dλ = diag(P), dV = V (F∘P),
- * F[i][j] = 1/(λⱼ − λᵢ) off the diagonal; the VJP is the adjoint, S̄ = V (diag(ḡλ) + F∘(Vᵀ ḡV)) Vᵀ,
- * folded onto the lower triangle.
+ * Derivatives: with P = Vᵀ dS V, dλ = diag(P), dV = V (F∘P), F[i][j] = 1/(λⱼ − λᵢ) off the
+ * diagonal; the VJP is the adjoint, S̄ = V (diag(ḡλ) + F∘(Vᵀ ḡV)) Vᵀ, folded onto the lower
+ * triangle. Tied eigenvalues need no gap: F is 0 between them (a function of the eigenvalues
+ * alone gets V diag(ḡλ) Vᵀ, of a repeated one's eigenspace the derivative of its projector).
+ * Only an eigenvector cotangent that depends on the basis within a repeated eigenspace, i.e.
+ * whose X = Vᵀ ḡV is not symmetric between tied i, j, has no derivative: a NumericalError naming
+ * i and j. Forward mode cannot see how the tangent is used: it returns dV of the basis that does
+ * not rotate within a repeated eigenspace (exact for functions of the eigenspace).
  */
 
 import { fromValues } from '../../engine/creation.js';
@@ -22,7 +27,7 @@ import { mT, reshape } from '../../autodiff/ops/shape.js';
 import { eigh as refEigh, forEachMatrix, identity } from './reference/index.js';
 import { assertFiniteMatrix, checkMatrix, matrixCount, runReference } from './checks.js';
 import { asCol, asRow, diagEmbed, diagOf, rows } from './complex.js';
-import { simpleGuard } from './guards.js';
+import { couplingGuard, tieMask } from './guards.js';
 import { eighSamples } from './samples.js';
 
 function cpuEigh(a: Float64Array, shape: Shape): Float64Array {
@@ -71,7 +76,9 @@ interface SymParts {
   /** strictly lower triangle mask */
   lower: Tensor;
   f: Tensor;
-  guard: Tensor;
+  /** 1 between tied eigenvalues */
+  tied: Tensor;
+  argShape: Shape;
 }
 
 function parts(y: Tensor): SymParts {
@@ -81,16 +88,18 @@ function parts(y: Tensor): SymParts {
   const eye = fromValues(identity(n), [n, n], y.backend);
   const lowerValues = new Float64Array(n * n);
   for (let i = 0; i < n; i++) for (let j = 0; j < i; j++) lowerValues[i * n + j] = 1;
-  // F[i][j] = 1/(λⱼ − λᵢ) off the diagonal (the identity keeps the diagonal away from 1/0)
-  const f = mul(div(1, add(sub(asRow(lam), asCol(lam)), eye)), sub(1, eye));
-  const argShape = [...y.shape.slice(0, -2), n, n];
+  // F[i][j] = 1/(λⱼ − λᵢ) off the diagonal and between untied values (the identity and the
+  // tie mask keep the denominator away from 0)
+  const tied = tieMask(y, 'sym');
+  const f = div(sub(sub(1, eye), tied), add(add(sub(asRow(lam), asCol(lam)), eye), tied));
   return {
     lam,
     v: rows(y, 1, n + 1),
     eye,
     lower: fromValues(lowerValues, [n, n], y.backend),
     f,
-    guard: simpleGuard(y, { kind: 'sym', zero: false, op: 'eigh', arg: 'A', argShape }),
+    tied,
+    argShape: [...y.shape.slice(0, -2), n, n],
   };
 }
 
@@ -102,7 +111,7 @@ function eighJvp(y: Tensor, da: Tensor): Tensor {
   const pm = mm(mm(p.v, ds, true, false), p.v, false, false);
   const dlam = diagOf(pm, p.eye);
   const dv = mm(p.v, mul(p.f, pm), false, false);
-  return mul(concat([asRow(dlam), dv], -2), p.guard);
+  return concat([asRow(dlam), dv], -2);
 }
 
 function eighVjp(y: Tensor, g: Tensor): Tensor {
@@ -110,8 +119,11 @@ function eighVjp(y: Tensor, g: Tensor): Tensor {
   const n = p.v.shape[p.v.rank - 1]!;
   const g0 = rows(g, 0, 1);
   const glam = reshape(g0, g0.shape.slice(0, -2).concat(n));
-  const inner = add(diagEmbed(glam, p.eye), mul(p.f, mm(p.v, rows(g, 1, n + 1), true, false)));
+  const x = mm(p.v, rows(g, 1, n + 1), true, false);
+  // only the antisymmetric part of X reaches S̄ (it is symmetrized): between tied values it must vanish
+  const guard = couplingGuard(mul(p.tied, sub(x, mT(x))), x, { kind: 'sym', coupling: 'vectors', op: 'eigh', arg: 'A', argShape: p.argShape });
+  const inner = add(diagEmbed(glam, p.eye), mul(p.f, x));
   const gs = mm(mm(p.v, inner, false, false), p.v, false, true);
   // adjoint of dA ↦ tril(dA) + tril(dA, −1)ᵀ
-  return mul(add(mul(gs, add(p.lower, p.eye)), mul(mT(gs), p.lower)), p.guard);
+  return mul(add(mul(gs, add(p.lower, p.eye)), mul(mT(gs), p.lower)), guard);
 }

@@ -2,9 +2,10 @@
  * The discrete Lyapunov (Stein) equation Aᵀ P A − P = −Q as a registry op,
  * `solveDiscreteLyapunov`: A, Q [..., n, n] (batch dimensions broadcast) → P.
  *
- * Method (kernel and reference alike): n ≤ 16, the Kronecker system (any A without a pair
- * λᵢλⱼ = 1, where the solution is not unique: a NumericalError); n > 16, the doubling iteration
- * P = Σₖ (Aᵀ)ᵏ Q Aᵏ, which needs spectral radius ρ(A) < 1 (else a NumericalError).
+ * Method (kernel and reference alike), decided from the eigenvalues of A: a pair with λᵢλⱼ = 1
+ * (to rounding) makes the equation singular (a NumericalError naming them); ρ(A) < 1, any n:
+ * Smith's squared doubling of P = Σₖ (Aᵀ)ᵏ Q Aᵏ with iterative refinement of the residual;
+ * ρ(A) ≥ 1: the Kronecker system for n ≤ 16, else a NumericalError.
  *
  * Derivatives: dP solves the same equation with −Q replaced by −(dQ + dAᵀPA + AᵀP dA); the VJP
  * solves the adjoint equation A M Aᵀ − M = −P̄ (i.e. the op on (Aᵀ, P̄)), and then Q̄ = M,
@@ -14,7 +15,10 @@
 import { ShapeError, fmtShape } from '../../engine/errors.js';
 import { broadcastShapes, broadcastStrides, sizeOf, type Shape } from '../../engine/shape.js';
 import type { Tensor } from '../../engine/tensor.js';
-import { MAX_DOUBLINGS, launchLyapunov } from '../../kernels/linalg/lyapunov.js';
+import { KRONECKER_MAX_N, MAX_DOUBLINGS, launchLyapunov } from '../../kernels/linalg/lyapunov.js';
+import { launchEig } from '../../kernels/linalg/eig.js';
+import { decodeSimpleKey } from '../../kernels/linalg/guards.js';
+import { describeMatrix } from '../../kernels/linalg/status.js';
 import { statusBuffer } from '../../kernels/linalg/status.js';
 import { apply, defineOp, type MaybeTensor, type OpDef } from '../../autodiff/op.js';
 import { add } from '../../autodiff/ops/arith.js';
@@ -71,13 +75,22 @@ const lyapunovOp: OpDef = defineOp({
   shape: lyapunovShape,
   cpu: ([a, q], [as, qs], _attrs, outShape) => cpuLyapunov(a!, q!, as!, qs!, outShape),
   gpu: (rt, [a, q], out) => {
-    launchLyapunov(rt, a!, q!, out, statusBuffer(rt, {
-      op: 'solveDiscreteLyapunov',
-      arg: 'A',
-      shape: out.shape,
-      iteration: `the doubling iteration (${MAX_DOUBLINGS} doublings; it needs spectral radius ρ(A) < 1)`,
-      singular: 'the Kronecker system is singular (A has eigenvalues with λᵢ·λⱼ = 1, so the solution is not unique)',
+    const n = a!.shape[a!.shape.length - 1]!;
+    const ctx = { op: 'solveDiscreteLyapunov', arg: 'A', shape: out.shape };
+    // the eigenvalues of A decide singularity and method
+    const lamShape = [...a!.shape.slice(0, -1), 2];
+    const lam = { buffer: rt.createBuffer(a!.size * 2 * 4 / n), shape: lamShape, size: (a!.size * 2) / n };
+    launchEig(rt, a!, lam, statusBuffer(rt, { ...ctx, shape: a!.shape, iteration: 'the Francis QR iteration (for the eigenvalues of A)' }), 'values');
+    launchLyapunov(rt, a!, q!, lam, out, statusBuffer(rt, {
+      ...ctx,
+      iteration: `the doubling iteration (${MAX_DOUBLINGS} doublings; for n > ${KRONECKER_MAX_N} it needs spectral radius ρ(A) < 1)`,
+      singularMessage: (key) => {
+        const { b, i, j } = decodeSimpleKey(key, n);
+        return `solveDiscreteLyapunov: ${describeMatrix(b, out.shape)} of A ${fmtShape(out.shape)}: the equation is singular: eigenvalues ${i} and ${j} of A ` +
+          '(in the order of eigvals) have λᵢ·λⱼ = 1 (to rounding), so the solution is not unique (or does not exist)';
+      },
     }));
+    rt.pool.release(lam.buffer);
   },
   vjp: ([a, _q], p, g, _attrs, [as, qs], outShape) => {
     const batch = g.rank - outShape.length;

@@ -3,12 +3,18 @@
  * - `svdvals`: A [..., m, n] → s [..., k], descending;
  * - `svd`: A → [..., 1 + m + n, k]: row 0 s, rows 1…m U, rows m+1…m+n V.
  *
- * Derivatives (simple, nonzero singular values), with dP = Uᵀ dA V, F[i][j] = 1/(sⱼ² − sᵢ²):
+ * Derivatives, with dP = Uᵀ dA V, F[i][j] = 1/(sⱼ² − sᵢ²):
  *   ds = diag(dP);
  *   dU = U (F∘(dP S + S dPᵀ)) + (I − UUᵀ) dA V S⁻¹;
  *   dV = V (F∘(S dP + dPᵀ S)) + (I − VVᵀ) dAᵀ U S⁻¹;
  * and the VJP Ā = U [diag(s̄) + (F∘(UᵀŪ − ŪᵀU)) S + S (F∘(VᵀV̄ − V̄ᵀV))] Vᵀ
  *   + (I − UUᵀ) Ū S⁻¹ Vᵀ + U S⁻¹ V̄ᵀ (I − VVᵀ)   (Townsend, "Differentiating the SVD").
+ * The singular values alone need no gap: svdvals' rules are Ā = U diag(s̄) Vᵀ and ds = diag(dP)
+ * at any A. Between tied values F is 0, and S⁻¹ is 0 at zero ones; only singular-vector
+ * cotangents that depend on the basis within a repeated singular subspace (UᵀŪ − ŪᵀU +
+ * VᵀV̄ − V̄ᵀV not 0 between tied i, j), or that touch the vectors of a zero singular value, have
+ * no derivative: a NumericalError naming the indices. Forward mode returns the tangent of the
+ * basis that does not rotate within a repeated subspace.
  */
 
 import { fromValues } from '../../engine/creation.js';
@@ -18,6 +24,7 @@ import { SVD_MAX_SWEEPS, launchSvd } from '../../kernels/linalg/svd.js';
 import { statusBuffer } from '../../kernels/linalg/status.js';
 import { apply, defineOp, type OpDef } from '../../autodiff/op.js';
 import { add, div, mul, square, sub } from '../../autodiff/ops/arith.js';
+import { abs } from '../../autodiff/ops/unary-more.js';
 import { concat } from '../../autodiff/ops/concat.js';
 import { mm } from '../../autodiff/ops/matmul.js';
 import { sum } from '../../autodiff/ops/reduce.js';
@@ -25,7 +32,7 @@ import { mT, reshape } from '../../autodiff/ops/shape.js';
 import { forEachMatrix, identity, svd as refSvd, svdvals as refSvdvals } from './reference/index.js';
 import { assertFiniteMatrix, checkMatrix, matrixCount, runReference } from './checks.js';
 import { asCol, asRow, diagEmbed, diagOf, rows } from './complex.js';
-import { simpleGuard } from './guards.js';
+import { couplingGuard, tieMask } from './guards.js';
 import { svdSamples } from './samples.js';
 
 function cpuSvd(a: Float64Array, shape: Shape, vectors: boolean): Float64Array {
@@ -100,51 +107,60 @@ interface SvdParts {
   u: Tensor;
   v: Tensor;
   eye: Tensor;
-  /** F[i][j] = 1/(sⱼ² − sᵢ²) off the diagonal */
+  /** F[i][j] = 1/(sⱼ² − sᵢ²) off the diagonal, 0 between tied values */
   f: Tensor;
-  guard: Tensor;
+  /** 1 between tied values (off the diagonal) */
+  tied: Tensor;
+  /** 1 at zero singular values [..., 1, k] */
+  zero: Tensor;
+  /** 1/sᵢ, 0 at zero singular values [..., 1, k] */
+  sInv: Tensor;
+  argShape: Shape;
 }
 
-function parts(y: Tensor, op: string, argShape: Shape): SvdParts {
+function parts(y: Tensor, argShape: Shape): SvdParts {
   const k = y.shape[y.rank - 1]!;
   const [m, n] = argShape.slice(-2) as [number, number];
   const s0 = rows(y, 0, 1);
   const s = reshape(s0, s0.shape.slice(0, -2).concat(k));
   const eye = fromValues(identity(k), [k, k], y.backend);
   const s2 = square(s);
-  const f = mul(div(1, add(sub(asRow(s2), asCol(s2)), eye)), sub(1, eye));
-  // the guard reads the values in row 0 of a [..., rows, k] tensor
-  const guard = simpleGuard(asRow(s), { kind: 'svd', zero: true, op, arg: 'A', argShape });
-  return { m, n, k, s, u: rows(y, 1, 1 + m), v: rows(y, 1 + m, 1 + m + n), eye, f, guard };
+  // the mask reads the values in row 0 of a [..., rows, k] tensor; its diagonal marks zeros
+  const mask = tieMask(asRow(s), 'svd', true);
+  const tied = mul(mask, sub(1, eye));
+  const zero = asRow(diagOf(mask, eye));
+  const f = div(sub(sub(1, eye), tied), add(add(sub(asRow(s2), asCol(s2)), eye), tied));
+  const sInv = div(sub(1, zero), add(asRow(s), zero));
+  return { m, n, k, s, u: rows(y, 1, 1 + m), v: rows(y, 1 + m, 1 + m + n), eye, f, tied, zero, sInv, argShape };
 }
 
 function svdvalsVjp(a: Tensor, g: Tensor): Tensor {
-  const p = parts(svdPacked(a), 'svdvals', a.shape);
-  return mul(mm(mul(p.u, asRow(g)), p.v, false, true), p.guard);
+  const { u, v } = parts(svdPacked(a), a.shape);
+  return mm(mul(u, asRow(g)), v, false, true);
 }
 
 function svdvalsJvp(a: Tensor, da: Tensor): Tensor {
-  const p = parts(svdPacked(a), 'svdvals', a.shape);
-  return mul(sum(mul(p.u, mm(da, p.v, false, false)), -2), reshape(p.guard, p.guard.shape.slice(0, -1)));
+  const { u, v } = parts(svdPacked(a), a.shape);
+  return sum(mul(u, mm(da, v, false, false)), -2);
 }
 
 function svdJvp(y: Tensor, da: Tensor): Tensor {
   const argShape = [...y.shape.slice(0, -2), ...da.shape.slice(-2)];
-  const p = parts(y, 'svd', argShape);
+  const p = parts(y, argShape);
   const dav = mm(da, p.v, false, false);
   const dp = mm(p.u, dav, true, false);
   const ds = diagOf(dp, p.eye);
   const sr = asRow(p.s);
   const sc = asCol(p.s);
   let du = mm(p.u, mul(p.f, add(mul(dp, sr), mul(sc, mT(dp)))), false, false);
-  if (p.m > p.k) du = add(du, div(sub(dav, mm(p.u, dp, false, false)), sr));
+  if (p.m > p.k) du = add(du, mul(sub(dav, mm(p.u, dp, false, false)), p.sInv));
   let dv = mm(p.v, mul(p.f, add(mul(sc, dp), mul(mT(dp), sr))), false, false);
-  if (p.n > p.k) dv = add(dv, div(sub(mm(da, p.u, true, false), mm(p.v, dp, false, true)), sr));
-  return mul(concat([asRow(ds), du, dv], -2), p.guard);
+  if (p.n > p.k) dv = add(dv, mul(sub(mm(da, p.u, true, false), mm(p.v, dp, false, true)), p.sInv));
+  return concat([asRow(ds), du, dv], -2);
 }
 
 function svdVjp(y: Tensor, g: Tensor, argShape: Shape): Tensor {
-  const p = parts(y, 'svd', argShape);
+  const p = parts(y, argShape);
   const gs0 = rows(g, 0, 1);
   const gs = reshape(gs0, gs0.shape.slice(0, -2).concat(p.k));
   const gu = rows(g, 1, 1 + p.m);
@@ -153,11 +169,17 @@ function svdVjp(y: Tensor, g: Tensor, argShape: Shape): Tensor {
   const sc = asCol(p.s);
   const utgu = mm(p.u, gu, true, false);
   const vtgv = mm(p.v, gv, true, false);
-  const j = mul(p.f, sub(utgu, mT(utgu)));
-  const kk = mul(p.f, sub(vtgv, mT(vtgv)));
-  const inner = add(add(diagEmbed(gs, p.eye), mul(j, sr)), mul(sc, kk));
+  const au = sub(utgu, mT(utgu));
+  const av = sub(vtgv, mT(vtgv));
+  // a rotation R shared by the tied columns of U and V leaves A unchanged: the cotangent's
+  // component along it (AU + AV between tied i, j) must vanish; the vectors of a zero singular
+  // value may turn on their own, so their cotangent must vanish altogether
+  const guardOf = (c: Tensor, x: Tensor, coupling: 'vectors' | 'zero') => couplingGuard(c, x, { kind: 'svd', coupling, op: 'svd', arg: 'A', argShape });
+  const colSums = add(sum(abs(gu), -2, true), sum(abs(gv), -2, true));
+  const guard = mul(guardOf(mul(p.tied, add(au, av)), add(abs(utgu), abs(vtgv)), 'vectors'), guardOf(mul(p.zero, colSums), colSums, 'zero'));
+  const inner = add(add(diagEmbed(gs, p.eye), mul(mul(p.f, au), sr)), mul(sc, mul(p.f, av)));
   let ga = mm(mm(p.u, inner, false, false), p.v, false, true);
-  if (p.m > p.k) ga = add(ga, mm(div(sub(gu, mm(p.u, utgu, false, false)), sr), p.v, false, true));
-  if (p.n > p.k) ga = add(ga, mm(p.u, div(sub(gv, mm(p.v, vtgv, false, false)), sr), false, true));
-  return mul(ga, p.guard);
+  if (p.m > p.k) ga = add(ga, mm(mul(sub(gu, mm(p.u, utgu, false, false)), p.sInv), p.v, false, true));
+  if (p.n > p.k) ga = add(ga, mm(p.u, mul(sub(gv, mm(p.v, vtgv, false, false)), p.sInv), false, true));
+  return mul(ga, guard);
 }

@@ -10,15 +10,23 @@
  *   then), including unstable A, where P is no longer the series below. It costs
  *   O(n⁶), so it is limited to n ≤ 16.
  * - 'doubling': sums the series P = Σₖ (Aᵀ)ᵏ·Q·Aᵏ with the squared doubling
- *   P ← P + A_kᵀ·P·A_k, A_k ← A_k². This converges only when the spectral radius
- *   ρ(A) < 1, which is checked first; it costs O(n³) per doubling.
- * - 'auto' (default): kronecker for n ≤ 16, doubling above.
+ *   P ← P + A_kᵀ·P·A_k, A_k ← A_k², then refines: the residual R = Q + AᵀPA − P
+ *   is solved for the same way and added, until it stops shrinking. This converges
+ *   only when the spectral radius ρ(A) < 1, which is checked first; it costs O(n³)
+ *   per doubling.
+ * - 'auto' (default, and the WebGPU kernel's choice): from the eigenvalues of A —
+ *   singular (an error naming λᵢ and λⱼ) when some |1 − λᵢλⱼ| ≤ 16·n·ε·max(1, |λᵢλⱼ|);
+ *   doubling when ρ(A) < 1, whatever n; else kronecker for n ≤ 16 (an error above).
  */
 
 import { EPS, assertFinite, assertShape } from './checks.js';
 import { eigvals } from './eig.js';
 
 export const KRONECKER_MAX_N = 16;
+/** |1 − λᵢλⱼ| ≤ SINGULAR_TOL·n·ε·max(1, |λᵢλⱼ|) counts as singular */
+export const SINGULAR_TOL = 16;
+/** rounds of iterative refinement after the first doubling solve */
+export const MAX_REFINEMENTS = 4;
 
 export type LyapunovMethod = 'auto' | 'kronecker' | 'doubling';
 
@@ -38,10 +46,36 @@ export function solveDiscreteLyapunov(
   options: LyapunovOptions = {},
 ): Float64Array {
   const method = options.method ?? 'auto';
-  if (method === 'kronecker' || (method === 'auto' && n <= KRONECKER_MAX_N)) {
-    return solveDiscreteLyapunovKronecker(a, q, n, options);
+  if (method === 'kronecker') return solveDiscreteLyapunovKronecker(a, q, n, options);
+  if (method === 'doubling') return solveDiscreteLyapunovDoubling(a, q, n, options);
+  const name = 'solveDiscreteLyapunov';
+  const matrixIndex = options.matrixIndex ?? 0;
+  checkInputs(a, q, n, name, matrixIndex);
+  const { re, im } = eigvals(a, n, { matrixIndex });
+  const fmt = (k: number) => `${re[k]}${im[k] < 0 ? '−' : '+'}${Math.abs(im[k])}i`;
+  let rho = 0;
+  let nearest = { gap: Infinity, i: 0, j: 0 };
+  for (let i = 0; i < n; i++) {
+    rho = Math.max(rho, Math.hypot(re[i], im[i]));
+    for (let j = i; j < n; j++) {
+      const zr = re[i] * re[j] - im[i] * im[j];
+      const zi = re[i] * im[j] + im[i] * re[j];
+      const gap = Math.hypot(1 - zr, zi) / Math.max(1, Math.hypot(zr, zi));
+      if (gap < nearest.gap) nearest = { gap, i, j };
+    }
   }
-  return solveDiscreteLyapunovDoubling(a, q, n, options);
+  if (nearest.gap <= SINGULAR_TOL * n * EPS) {
+    throw new Error(
+      `${name}: matrix ${matrixIndex}: the equation is singular: eigenvalues ${nearest.i} (${fmt(nearest.i)}) and ${nearest.j} (${fmt(nearest.j)}) of A ` +
+        `have λᵢ·λⱼ = 1 (to rounding), so the solution is not unique (or does not exist)`,
+    );
+  }
+  if (rho < 1) return doubling(a, q, n, options.maxDoublings ?? 100, name, matrixIndex, rho);
+  if (n <= KRONECKER_MAX_N) return solveDiscreteLyapunovKronecker(a, q, n, options);
+  throw new Error(
+    `${name}: matrix ${matrixIndex}: spectral radius ρ(A) = ${rho} ≥ 1 and n = ${n} > ${KRONECKER_MAX_N}: ` +
+      `only stable A (ρ < 1, by doubling) are solved beyond the Kronecker system's n ≤ ${KRONECKER_MAX_N}`,
+  );
 }
 
 /** Direct solve of the vectorized system; throws if it is singular (some λᵢ·λⱼ = 1). */
@@ -106,8 +140,13 @@ export function solveDiscreteLyapunovDoubling(
     );
   }
 
-  // Invariant after step k: p = Σ_{i < 2^k} (Aᵀ)ⁱ·Q·Aⁱ and power = A^(2^k).
-  let p: Float64Array = Float64Array.from(q);
+  return doubling(a, q, n, maxDoublings, name, matrixIndex, spectralRadius);
+}
+
+/** The series Σ (Aᵀ)ᵏ·R·Aᵏ by squared doubling, or null when it does not converge. */
+function series(a: Float64Array, r: Float64Array, n: number, maxDoublings: number): Float64Array | null {
+  // Invariant after step k: p = Σ_{i < 2^k} (Aᵀ)ⁱ·R·Aⁱ and power = A^(2^k).
+  let p: Float64Array = Float64Array.from(r);
   let power: Float64Array = Float64Array.from(a);
   for (let step = 0; step < maxDoublings; step++) {
     // The remaining tail is powerᵀ·P_∞·power, so ‖tail‖ ≲ ‖power‖²·‖P‖: stop once that is below rounding.
@@ -117,10 +156,26 @@ export function solveDiscreteLyapunovDoubling(
     power = multiply(power, power, n);
     if (!p.every(Number.isFinite) || !power.every(Number.isFinite)) break;
   }
-  throw new Error(
-    `${name}: matrix ${matrixIndex}: doubling did not converge after ${maxDoublings} doublings ` +
-      `(ρ(A) = ${spectralRadius} is too close to 1)`,
-  );
+  return null;
+}
+
+/** Doubling, then iterative refinement on the residual R = Q + AᵀPA − P while it shrinks. */
+function doubling(a: Float64Array, q: Float64Array, n: number, maxDoublings: number, name: string, matrixIndex: number, rho: number): Float64Array {
+  let p = series(a, q, n, maxDoublings);
+  if (p === null) {
+    throw new Error(`${name}: matrix ${matrixIndex}: doubling did not converge after ${maxDoublings} doublings (ρ(A) = ${rho} is too close to 1)`);
+  }
+  let last = Infinity;
+  for (let round = 0; round < MAX_REFINEMENTS; round++) {
+    const r = add(q, multiply(transposeOf(a, n), multiply(p, a, n), n)).map((x, e) => x - p![e]);
+    const rn = frobeniusNorm(r);
+    if (!(rn < 0.5 * last)) break;
+    last = rn;
+    const e = series(a, r, n, maxDoublings);
+    if (e === null) break;
+    p = add(p, e);
+  }
+  return p;
 }
 
 function checkInputs(a: Float64Array, q: Float64Array, n: number, name: string, matrixIndex: number): void {
