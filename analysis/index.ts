@@ -1,0 +1,2 @@
+// fg.analysis: dynamical analysis of flows and trained models, built on the public API.
+export { lyapunovSpectrum, type LyapunovOptions, type LyapunovMethod } from './lyapunov.js';
