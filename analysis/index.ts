@@ -1,2 +1,3 @@
 // fg.analysis: dynamical analysis of flows and trained models, built on the public API.
 export { lyapunovSpectrum, type LyapunovOptions, type LyapunovMethod } from './lyapunov.js';
+export { jacobianConditioning, type Conditioning } from './conditioning.js';
