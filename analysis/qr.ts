@@ -1,5 +1,5 @@
 // Small dense helpers on batched tensors, all ops (they stay on the device): a QR by
-// Gram–Schmidt and a descending sort.
+// Gram–Schmidt, a descending sort and selection by rank.
 import * as fg from '../index.js';
 
 /**
@@ -25,21 +25,31 @@ export function gramSchmidt(A: fg.Tensor): { q: fg.Tensor; r: fg.Tensor } {
 }
 
 /**
- * x [..., n] sorted descending along the last axis. The rank of x_i is the number of entries
- * above it (ties broken by index); a one-hot permutation built from the ranks gathers them.
- * O(n²) work per row: meant for spectra of small systems.
+ * The rank of each entry of x [..., n] in descending order along the last axis: the number of
+ * entries above it, ties broken by index (so the ranks are 0 … n−1, as floats).
  */
-export function sortDescending(x: fg.Tensor): fg.Tensor {
+export function descendingRanks(x: fg.Tensor): fg.Tensor {
   const n = x.shape[x.rank - 1]!;
   const col = fg.reshape(x, [...x.shape, 1]); // x_i down the rows
   const row = fg.reshape(x, [...x.shape.slice(0, -1), 1, n]); // x_j across
   const s = fg.sign(fg.sub(row, col)); // [..., i, j]: +1 where x_j > x_i
   const lower = fg.tensor(Float64Array.from({ length: n * n }, (_, t) => (t % n < Math.floor(t / n) ? 1 : 0)), [n, n]); // j < i
-  const above = fg.relu(s);
-  const tied = fg.sub(1, fg.abs(s));
-  const rank = fg.sum(fg.add(above, fg.mul(tied, lower)), -1); // [..., n], integers 0 … n−1
-  const slots = fg.reshape(fg.arange(n), [n, 1]);
-  const perm = fg.relu(fg.sub(1, fg.abs(fg.sub(fg.reshape(rank, [...rank.shape.slice(0, -1), 1, n]), slots)))); // [..., slot, i]
-  const out = fg.matmul(perm, fg.reshape(x, [...x.shape, 1]));
-  return fg.reshape(out, x.shape);
+  return fg.sum(fg.add(fg.relu(s), fg.mul(fg.sub(1, fg.abs(s)), lower)), -1);
+}
+
+/**
+ * Rows of x [..., n, m] picked by rank: row r of the result [..., k, m] is the row of x whose
+ * rank (from descendingRanks, [..., n]) is r, for r < k. A one-hot matmul, so it stays on the device.
+ */
+export function takeByRank(x: fg.Tensor, rank: fg.Tensor, k: number): fg.Tensor {
+  const n = rank.shape[rank.rank - 1]!;
+  const slots = fg.reshape(fg.arange(k), [k, 1]);
+  const pick = fg.relu(fg.sub(1, fg.abs(fg.sub(fg.reshape(rank, [...rank.shape.slice(0, -1), 1, n]), slots)))); // [..., k, n]
+  return fg.matmul(pick, x);
+}
+
+/** x [..., n] sorted descending along the last axis (O(n²) per row: meant for small spectra). */
+export function sortDescending(x: fg.Tensor): fg.Tensor {
+  const n = x.shape[x.rank - 1]!;
+  return fg.reshape(takeByRank(fg.reshape(x, [...x.shape, 1]), descendingRanks(x), n), x.shape);
 }
