@@ -5,16 +5,19 @@ import * as fg from '../index.js';
 import { indexHtml } from './report/html.js';
 import { plot, type Series } from './report/svg.js';
 import { runDarcy, writeDarcyReport } from './study-darcy.js';
+import { runStability, writeStabilityReport } from './study-stability.js';
 
 const M = fg.models;
 
-export const STUDY_HELP = `flowgrad study [--study moons|darcy] [--backend webgpu|cpu] [--out DIR] [--quick] [--seed N]
+export const STUDY_HELP = `flowgrad study [--study moons|darcy|stability] [--backend webgpu|cpu] [--out DIR] [--quick] [--seed N]
       runs a study on generated data and writes DIR/index.html with SVG plots and
       DIR/results.json (default DIR: out)
       --study    moons (default): a ResNet and a Neural ODE on two moons, backprop and adjoint
                  gradients over the number of steps L;
                  darcy: a nonlocal kernel network on 1-D and 2-D Darcy flow, trained shallow to
-                 deep, its error over grid resolutions and the spectrum of its diffusion step
+                 deep, its error over grid resolutions and the spectrum of its diffusion step;
+                 stability: the Lyapunov-stable autoencoder, the kernel stiffness surrogate,
+                 Jacobian condition numbers over training and Lyapunov spectra
       --backend  webgpu (default; falls back to cpu with a note when there is no adapter) or cpu
       --out      output directory; the report's files are moved in only once all are written
       --quick    a few seconds: fewer epochs and a shorter L-table (moons), 1-D only (darcy)
@@ -24,7 +27,7 @@ export const STUDY_HELP = `flowgrad study [--study moons|darcy] [--backend webgp
 class UsageError extends Error {}
 
 interface StudyOptions {
-  study: 'moons' | 'darcy';
+  study: 'moons' | 'darcy' | 'stability';
   backend?: fg.BackendName;
   out: string;
   quick: boolean;
@@ -45,7 +48,7 @@ function parse(args: string[]): StudyOptions {
   }
   if (values.help) throw new UsageError('');
   const study = values.study ?? 'moons';
-  if (study !== 'moons' && study !== 'darcy') throw new UsageError(`unknown study '${study}'; available: moons, darcy`);
+  if (study !== 'moons' && study !== 'darcy' && study !== 'stability') throw new UsageError(`unknown study '${study}'; available: moons, darcy, stability`);
   const backend = values.backend;
   if (backend !== undefined && backend !== 'webgpu' && backend !== 'cpu') throw new UsageError(`--backend must be webgpu or cpu, got '${backend}'`);
   const seed = values.seed === undefined ? 0 : Number(values.seed);
@@ -90,7 +93,9 @@ export async function studyCommand(args: string[]): Promise<number> {
     const backend = await initBackend(o.backend);
     const [results, files] = o.study === 'darcy'
       ? await runDarcy(o, backend).then((r) => [r, writeDarcyReport(dir, r)] as const)
-      : await runMoons(o, backend).then((r) => [r, writeReport(dir, r)] as const);
+      : o.study === 'stability'
+        ? await runStability(o, backend).then((r) => [r, writeStabilityReport(dir, r)] as const)
+        : await runMoons(o, backend).then((r) => [r, writeReport(dir, r)] as const);
     results.seconds = (now() - started) / 1000;
     writeFileSync(join(dir, 'results.json'), JSON.stringify(results, null, 2));
     const target = resolve(o.out);

@@ -68,3 +68,52 @@ export async function penaltyTable(o: PenaltyOptions, kinds: readonly PenaltyKin
   probe.dispose();
   return rows;
 }
+
+export interface SurrogateComparison {
+  particles: number;
+  spread: number;
+  /** per layer: exact S(W_n) and the surrogate */
+  exact: number[];
+  surrogate: number[];
+  /** cosine between the surrogate's and the exact gradient, and the ratio of their norms (≈ 2/d² expected) */
+  gradientCosine: number;
+  gradientRatio: number;
+  /** median time of one value-and-gradient: exact; surrogate including the particle refresh */
+  exactMs: number;
+  surrogateMs: number;
+}
+
+/** Value, gradient and cost of the surrogate against the exact stiffness at the weights of a seeded ResNet. */
+export async function surrogateVsExact(o: { seed: number; particles?: number; spread?: number; repeats?: number }): Promise<SurrogateComparison> {
+  const net = M.resnet({ width: 4, layers: 6, inputSize: 2, outputSize: 2, seed: o.seed });
+  const W = M.layerStack(net, net.params);
+  const P = o.particles ?? 256;
+  const spread = o.spread ?? 0.02;
+  const ps = A.kernelParticles({ size: P, fresh: P, spread, seed: o.seed });
+  const exactFn = (w: fg.Tensor) => fg.sum(fg.linalg.stiffness(w));
+  const surFn = (w: fg.Tensor) => fg.sum(A.kernelStiffness(w, ps));
+  const time = async (f: () => fg.Tensor[]) => {
+    const ms: number[] = [];
+    for (let r = 0; r < (o.repeats ?? 5); r++) {
+      const t0 = performance.now();
+      const ts = f();
+      await Promise.all(ts.map((t) => t.data()));
+      ms.push(performance.now() - t0);
+      ts.forEach((t) => t.dispose());
+    }
+    return ms.sort((a, b) => a - b)[Math.floor(ms.length / 2)]!;
+  };
+  const exactMs = await time(() => fg.valueAndGrad(exactFn)(W) as fg.Tensor[]);
+  const surrogateMs = await time(() => (ps.refresh(W), fg.valueAndGrad(surFn)(W) as fg.Tensor[]));
+  const [ge, gs] = [await (fg.grad(exactFn)(W) as fg.Tensor).data(), await (fg.grad(surFn)(W) as fg.Tensor).data()];
+  let dot = 0, ne = 0, ns = 0;
+  for (let i = 0; i < ge.length; i++) (dot += ge[i]! * gs[i]!, ne += ge[i]! ** 2, ns += gs[i]! ** 2);
+  const out = {
+    particles: P, spread,
+    exact: Array.from(await fg.linalg.stiffness(W).data()), surrogate: Array.from(await A.kernelStiffness(W, ps).data()),
+    gradientCosine: dot / Math.sqrt(ne * ns), gradientRatio: Math.sqrt(ns / ne), exactMs, surrogateMs,
+  };
+  ps.dispose();
+  console.log(`  at the initial weights (${P} particles, spread ${spread}): gradient cosine ${out.gradientCosine.toFixed(3)}, norm ratio ${out.gradientRatio.toFixed(3)} (2/d² = 0.125); value and gradient ${exactMs.toFixed(1)} ms exact, ${surrogateMs.toFixed(1)} ms surrogate`);
+  return out;
+}
