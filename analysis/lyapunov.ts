@@ -31,7 +31,8 @@ const KEYS = ['params', 'T', 'dt', 'method', 'qrEvery', 't0'];
  * odeint). The tangent matrix Q (starting at I) is integrated with the state, dQ/dt = J(t, y)·Q
  * with J = ∂f/∂y by forward mode, by the same Runge–Kutta stages; every qrEvery steps Q = Q̃R
  * by Gram–Schmidt and λᵢ = (1/T)·Σ log Rᵢᵢ. Their sum is (1/T)·∫ tr J dt, the volume growth.
- * Stays on the device: nothing is read back.
+ * Stays on the device: nothing is read back. The result is a measurement, not differentiable
+ * (each interval between re-orthonormalizations runs in its own tidy scope, freeing its stages).
  */
 export function lyapunovSpectrum<P = any>(f: (t: number, y: fg.Tensor, params: P) => fg.Tensor, y0: fg.Tensor, opts: LyapunovOptions<P>): fg.Tensor {
   const who = 'lyapunovSpectrum';

@@ -74,7 +74,7 @@ export function stabilityHtml(r: StabilityResults, plots: { file: string; captio
 <h1>Stability toolkit</h1>
 <p>Backend ${esc(r.backend)}, seed ${r.seed}${r.quick ? ', quick mode' : ''}; ${r.seconds.toFixed(1)} s.</p>
 <h2>Lyapunov-stable autoencoder</h2>
-<p>1-D advection–diffusion (${ae.grid} points, periodic) observed through a random ${ae.observed} × ${ae.grid} map plus noise; encoder Ψ (one tanh layer), linear latent step Ω (${ae.latent} × ${ae.latent}), linear decoder Φ; loss: one- and two-step prediction + reconstruction, and for the physics-aware model κ·Σᵢ ρ(pᵢ), pᵢ the eigenvalues of P with Ωᵀ P Ω − P = −I, ρ(p) = exp(−|p − 1|/γ) for p &lt; 0. ${ae.steps} Adam steps on ${ae.trainTrajectories} trajectories of ${ae.trainSnapshots} snapshots; rollouts of ${ae.horizon} steps from a held-out field.</p>
+<p>1-D advection–diffusion (${ae.grid} points, periodic) observed through a random ${ae.observed} × ${ae.grid} map plus noise; encoder Ψ (one tanh layer), linear latent step Ω (${ae.latent} × ${ae.latent}), linear decoder Φ; loss: one- and two-step prediction + reconstruction, and for the physics-aware model κ·Σᵢ ρ(pᵢ), pᵢ the eigenvalues of P with Ωᵀ P Ω − P = −I, ρ(p) = exp(−|p − 1|/γ) for p &lt; 0. ${ae.steps} Adam steps on ${ae.trainTrajectories} trajectories of ${ae.trainSnapshots} snapshots; rollouts of ${ae.horizon} steps from a held-out field. Trained on the ${esc(r.autoencoderBackend)} backend.</p>
 <table><tr><th>model</th><th>κ</th><th>γ</th><th>ρ(Ω)</th><th>negative pᵢ</th><th>final loss</th><th>error at 10</th><th>at 100</th><th>at ${ae.horizon}</th><th>‖ŷ_${ae.horizon}‖ (truth ${f(ae.truthNorm[ae.horizon]!, 2)})</th></tr>
 ${runRow('physics-agnostic', ae.agnostic)}
 ${runRow('physics-aware', ae.aware)}</table>
@@ -90,7 +90,7 @@ ${pen}</table>
 <table><tr><th>step</th><th>median κ</th><th>max κ</th><th>mean σ₁</th><th>mean σ₂</th><th>test accuracy</th></tr>
 ${cond}</table>
 <h2>Lyapunov spectra</h2>
-<p>Finite-time exponents by the QR method on the tangent flow (RK4 on the state and the tangent matrix, Gram–Schmidt every 5 steps).</p>
+<p>Finite-time exponents by the QR method on the tangent flow (RK4 on the state and the tangent matrix, Gram–Schmidt every 5 steps), on the ${esc(r.spectraBackend)} backend.</p>
 <table><tr><th>flow</th><th>λ (descending)</th><th>Σλ</th><th>tr J</th><th>reference</th><th>T</th></tr>
 ${spec}</table>
 <h2>Plots</h2>
