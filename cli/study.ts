@@ -6,10 +6,11 @@ import { indexHtml } from './report/html.js';
 import { plot, type Series } from './report/svg.js';
 import { runDarcy, writeDarcyReport } from './study-darcy.js';
 import { runStochastic, writeStochasticReport } from './study-stochastic.js';
+import { runStability, writeStabilityReport } from './study-stability.js';
 
 const M = fg.models;
 
-export const STUDY_HELP = `flowgrad study [--study moons|darcy|stochastic] [--backend webgpu|cpu] [--out DIR] [--quick] [--seed N]
+export const STUDY_HELP = `flowgrad study [--study moons|darcy|stochastic|stability] [--backend webgpu|cpu] [--out DIR] [--quick] [--seed N]
       runs a study on generated data and writes DIR/index.html with SVG plots and
       DIR/results.json (default DIR: out)
       --study    moons (default): a ResNet and a Neural ODE on two moons, backprop and adjoint
@@ -17,7 +18,9 @@ export const STUDY_HELP = `flowgrad study [--study moons|darcy|stochastic] [--ba
                  darcy: a nonlocal kernel network on 1-D and 2-D Darcy flow, trained shallow to
                  deep, its error over grid resolutions and the spectrum of its diffusion step;
                  stochastic: a neural SDE fitted to noisy oscillator paths, and a stiff linear
-                 Neural ODE trained with rosenbrock23 beside dopri5 (steps per solve)
+                 Neural ODE trained with rosenbrock23 beside dopri5 (steps per solve);
+                 stability: the Lyapunov-stable autoencoder, the kernel stiffness surrogate,
+                 Jacobian condition numbers over training and Lyapunov spectra
       --backend  webgpu (default; falls back to cpu with a note when there is no adapter) or cpu
       --out      output directory; the report's files are moved in only once all are written
       --quick    a few seconds: fewer epochs and a shorter L-table (moons), 1-D only (darcy)
@@ -27,7 +30,7 @@ export const STUDY_HELP = `flowgrad study [--study moons|darcy|stochastic] [--ba
 class UsageError extends Error {}
 
 interface StudyOptions {
-  study: 'moons' | 'darcy' | 'stochastic';
+  study: 'moons' | 'darcy' | 'stochastic' | 'stability';
   backend?: fg.BackendName;
   out: string;
   quick: boolean;
@@ -48,7 +51,7 @@ function parse(args: string[]): StudyOptions {
   }
   if (values.help) throw new UsageError('');
   const study = values.study ?? 'moons';
-  if (study !== 'moons' && study !== 'darcy' && study !== 'stochastic') throw new UsageError(`unknown study '${study}'; available: moons, darcy, stochastic`);
+  if (study !== 'moons' && study !== 'darcy' && study !== 'stochastic' && study !== 'stability') throw new UsageError(`unknown study '${study}'; available: moons, darcy, stochastic, stability`);
   const backend = values.backend;
   if (backend !== undefined && backend !== 'webgpu' && backend !== 'cpu') throw new UsageError(`--backend must be webgpu or cpu, got '${backend}'`);
   const seed = values.seed === undefined ? 0 : Number(values.seed);
@@ -71,6 +74,16 @@ function stage(out: string): string {
 const now = () => performance.now();
 
 /** The command: parses options, runs the study, writes the report atomically (all or nothing). */
+/** Runs the chosen study and writes its report into dir: [its results, the files written]. */
+async function runStudy(o: StudyOptions, backend: fg.BackendName, dir: string): Promise<readonly [{ seconds?: number }, string[]]> {
+  switch (o.study) {
+    case 'darcy': return runDarcy(o, backend).then((r) => [r, writeDarcyReport(dir, r)] as const);
+    case 'stochastic': return runStochastic(o, backend).then((r) => [r, writeStochasticReport(dir, r)] as const);
+    case 'stability': return runStability(o, backend).then((r) => [r, writeStabilityReport(dir, r)] as const);
+    default: return runMoons(o, backend).then((r) => [r, writeReport(dir, r)] as const);
+  }
+}
+
 export async function studyCommand(args: string[]): Promise<number> {
   let o: StudyOptions;
   try {
@@ -91,11 +104,7 @@ export async function studyCommand(args: string[]): Promise<number> {
   try {
     const started = now();
     const backend = await initBackend(o.backend);
-    const [results, files] = o.study === 'darcy'
-      ? await runDarcy(o, backend).then((r) => [r, writeDarcyReport(dir, r)] as const)
-      : o.study === 'stochastic'
-        ? await runStochastic(o, backend).then((r) => [r, writeStochasticReport(dir, r)] as const)
-        : await runMoons(o, backend).then((r) => [r, writeReport(dir, r)] as const);
+    const [results, files] = await runStudy(o, backend, dir);
     results.seconds = (now() - started) / 1000;
     writeFileSync(join(dir, 'results.json'), JSON.stringify(results, null, 2));
     const target = resolve(o.out);

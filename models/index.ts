@@ -27,3 +27,4 @@ export { darcyBatch, darcyTestError, meanSolutionError, type DarcyGraph } from '
 export { stiffnessPenalty, layerStiffness, layerStack, type StiffnessMeasure } from './stiffness.js';
 export { lineSlope, logSlope } from './slope.js';
 export { stochasticOscillator, neuralSde, pathMoments, fitNeuralSde, sampleNeuralSde, fitLinearNode, type NeuralSde, type OscillatorOptions, type SdeFitOptions, type LinearNodeFit } from './stochastic.js';
+export { lyapunovAutoencoder, lyapunovPrior, fitLyapunovAutoencoder, type AutoencoderFitOptions, type AutoencoderLog, type LyapunovAutoencoder, type LyapunovAutoencoderOptions, type LyapunovAutoencoderParams, type LyapunovPrior, type LyapunovPriorOptions, type LossWeights } from './lyapunov-ae.js';

@@ -71,6 +71,7 @@ ${stiffness}
 <h2>Plots</h2>
 ${figs}
 <p>The numbers: <a href="results.json">results.json</a>.</p>
+<p>Further: the <a href="stability/index.html">stability study</a> (Lyapunov-stable autoencoder, kernel stiffness surrogate, Jacobian conditioning, Lyapunov spectra), written into this directory by <code>flowgrad study --study stability --out &lt;this directory&gt;/stability</code>.</p>
 </body></html>
 `;
 }
