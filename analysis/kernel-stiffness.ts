@@ -2,7 +2,7 @@
 // matrices, from exact values at nearby matrices (particles), and the active time scale of a
 // trajectory as the reference rate.
 import * as fg from '../index.js';
-import { checkKeys, positive, positiveInt, tensorArg } from './options.js';
+import { positive, positiveInt, tensorArg } from './options.js';
 import { descendingRanks, takeByRank } from './qr.js';
 
 /** Matrices M_p [..., P, d, d] with their exact measure S(M_p) [..., P] (constants: no gradient flows into them). */
@@ -47,7 +47,7 @@ function squaredDistances(W: fg.Tensor, points: fg.Tensor): fg.Tensor {
 export function kernelStiffness(W: fg.Tensor, particles: Particles, opts: KernelStiffnessOptions = {}): fg.Tensor {
   const who = 'kernelStiffness';
   tensorArg(who, 'W', W, 2);
-  checkKeys(who, opts, KS_KEYS);
+  fg.checkOptions(who, opts, KS_KEYS);
   const d = W.shape[W.rank - 1]!;
   if (W.shape[W.rank - 2] !== d) throw new fg.ShapeError(`${who}: W has shape ${shape(W)}, expected square matrices [..., d, d]`);
   const { points, values } = particles ?? {};
@@ -102,7 +102,7 @@ export interface KernelParticles extends Particles {
  */
 export function kernelParticles(opts: KernelParticleOptions = {}): KernelParticles {
   const who = 'kernelParticles';
-  checkKeys(who, opts, KP_KEYS);
+  fg.checkOptions(who, opts, KP_KEYS);
   const size = positiveInt(who, 'size', opts.size ?? 16);
   const fresh = positiveInt(who, 'fresh', opts.fresh ?? Math.max(1, Math.floor(size / 2)));
   const spread = positive(who, 'spread', opts.spread ?? 0.05);
@@ -168,7 +168,7 @@ export function activeTimeScale(states: fg.Tensor | readonly fg.Tensor[], opts: 
   const who = 'activeTimeScale';
   const x = Array.isArray(states) ? fg.stack(states as fg.Tensor[]) : (states as fg.Tensor);
   tensorArg(who, 'states', x, 2);
-  checkKeys(who, opts, ['dt']);
+  fg.checkOptions(who, opts, ['dt']);
   const dt = positive(who, 'dt', opts?.dt);
   const N = x.shape[0]! - 1;
   if (N < 1) throw new fg.ShapeError(`${who}: states has shape ${shape(x)}: a trajectory needs at least two states`);

@@ -1,7 +1,7 @@
 // Finite-time Lyapunov exponents by the QR method (Benettin et al.; Dieci & Van Vleck).
 import * as fg from '../index.js';
 import { perExampleJacobian } from './jacobian.js';
-import { checkKeys, positive, positiveInt, tensorArg } from './options.js';
+import { positive, positiveInt, tensorArg } from './options.js';
 import { gramSchmidt, sortDescending } from './qr.js';
 
 export type LyapunovMethod = 'euler' | 'midpoint' | 'heun' | 'rk4' | 'rk38';
@@ -39,7 +39,7 @@ export function lyapunovSpectrum<P = any>(f: (t: number, y: fg.Tensor, params: P
   if (typeof f !== 'function') throw new fg.ArgumentError(`${who}: f must be a function (t, y, params) => dy/dt`);
   tensorArg(who, 'y0', y0, 1);
   if (opts === undefined || opts === null) throw new fg.ArgumentError(`${who}: options { T, dt } are required`);
-  checkKeys(who, opts, KEYS);
+  fg.checkOptions(who, opts, KEYS);
   const T = positive(who, 'T', opts.T);
   const dt = positive(who, 'dt', opts.dt);
   if (dt >= T) throw new fg.ArgumentError(`${who}: dt = ${dt} must be smaller than T = ${T}: the exponents average log-growth over many steps`);

@@ -1,13 +1,5 @@
-// Option checks shared by the analyses: unknown keys, positive finite numbers, integers.
+// Argument checks shared by the analyses: positive finite numbers, integers, tensors (option keys: fg.checkOptions).
 import * as fg from '../index.js';
-
-/** Throws an ArgumentError naming `who` when opts has a key outside `known` (catches typos such as { dT: … }). */
-export function checkKeys(who: string, opts: object | undefined, known: readonly string[]): void {
-  if (opts === undefined) return;
-  if (opts === null || typeof opts !== 'object') throw new fg.ArgumentError(`${who}: options must be an object, got ${opts === null ? 'null' : typeof opts}`);
-  const bad = Object.keys(opts).filter((k) => !known.includes(k));
-  if (bad.length) throw new fg.ArgumentError(`${who}: unknown option${bad.length > 1 ? 's' : ''} ${bad.map((k) => JSON.stringify(k)).join(', ')}; known: ${known.join(', ')}`);
-}
 
 export function positive(who: string, name: string, v: unknown): number {
   if (typeof v !== 'number' || !Number.isFinite(v) || v <= 0) throw new fg.ArgumentError(`${who}: ${name} must be a finite positive number, got ${String(v)}`);
