@@ -1,5 +1,6 @@
 import { DeviceError, ArgumentError } from '../errors.js';
 import type { Shape } from '../shape.js';
+import { Backlog } from './backlog.js';
 import { BufferPool } from './pool.js';
 
 /** A tensor as a kernel launcher sees it. */
@@ -86,6 +87,7 @@ export class GpuRuntime {
   private lost: string | null = null;
   private uncaptured: string | null = null;
   private work = new WorkClock();
+  private backlog: Backlog;
   private checks: StatusCheck[] = [];
   /** reads that took the status buffers so far: one registered before the last of them is released */
   checkEpoch = 0;
@@ -100,6 +102,7 @@ export class GpuRuntime {
     this.paramAlign = Math.max(4, device.limits.minStorageBufferOffsetAlignment);
     this.pool = new BufferPool(device, GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC | GPUBufferUsage.COPY_DST);
     this.slab = this.newSlab();
+    this.backlog = new Backlog(device.queue);
     device.lost.then((info) => {
       this.lost = `${info.reason}: ${info.message}`;
     });
@@ -140,6 +143,7 @@ export class GpuRuntime {
       p = this.device.createComputePipeline({ layout: this.layout(inputs, outputs).pipeline, compute: { module, entryPoint: 'main' }, label });
       this.pipelines.set(wgsl, p);
       this.work.compiled();
+      this.backlog.pipelineCompiled();
     }
     return p;
   }
@@ -303,8 +307,10 @@ export class GpuRuntime {
     this.device.queue.submit([encoder.finish()]);
     this.work.submitted();
     this.encoder = null;
+    const dispatches = this.pendingDispatches;
     this.pendingDispatches = 0;
     this.pool.submitted();
+    this.backlog.submit(dispatches);
   }
 
   /**
@@ -327,6 +333,7 @@ export class GpuRuntime {
       at += c.bytes;
     }
     this.flush();
+    const t0 = performance.now();
     await this.work.sleepWhileBusy();
     try {
       await staging.mapAsync(GPUMapMode.READ, 0, total);
@@ -335,6 +342,7 @@ export class GpuRuntime {
       throw new DeviceError(`WebGPU: reading a buffer failed: ${(err as Error).message}`);
     }
     this.work.done();
+    this.backlog.drained(performance.now() - t0);
     const mapped = staging.getMappedRange(0, total);
     const out = mapped.slice(0, bytes);
     let error: Error | null = null;
