@@ -111,6 +111,17 @@ export class GpuRuntime {
     });
   }
 
+  /**
+   * Whether the device is lost. Dawn reports a loss (a destroyed device included) on a later
+   * turn of the event loop, so this waits one turn for a report not yet delivered.
+   */
+  async isLost(): Promise<boolean> {
+    if (this.lost) return true;
+    const reported = await Promise.race([this.device.lost.then(() => true), new Promise<boolean>((r) => setTimeout(() => r(false), 0))]);
+    this.lost ??= reported ? 'destroyed' : null;
+    return reported;
+  }
+
   private check(): void {
     if (this.lost) throw new DeviceError(`WebGPU: the device was lost (${this.lost}); call fg.init() again`);
     if (this.uncaptured) {
