@@ -1,8 +1,10 @@
 // Soak: long WebGPU training loops that never read back, with the process's resident memory
 // and flowgrad's live buffers printed along the way. Native memory that grows while
 // fg.memory() stays flat is work or objects the driver keeps for us.
-//   node <bundle of this file> odeint|mlp [steps] [every]
-// prints one JSON line per checkpoint: { loop, step, rssMB, buffers, ms }.
+//   node <bundle of this file> odeint|mlp [steps] [every] [sync]
+// prints one JSON line per checkpoint: { loop, step, rssMB, buffers, ms }, then how long a read
+// waits for the work still queued. The loop yields to the event loop at each checkpoint, or
+// never with 'sync' (a loop with no await at all).
 import * as fg from '../index.js';
 
 /** y' = tanh(W y + b): the odeint loop of the soak, rk4 with 10 steps, grads by backprop */
@@ -45,14 +47,14 @@ export interface SoakPoint {
 }
 
 /** Runs `steps` steps of a loop without a read, reporting at every `every` steps. */
-export async function soak(loop: 'odeint' | 'mlp', steps: number, every: number, report: (p: SoakPoint) => void): Promise<void> {
+export async function soak(loop: 'odeint' | 'mlp', steps: number, every: number, report: (p: SoakPoint) => void, sync = false): Promise<void> {
   const step = loop === 'odeint' ? odeintLoop() : mlpLoop();
   const t0 = performance.now();
   for (let i = 1; i <= steps; i++) {
     step();
     if (i % every === 0) {
       // give timers a turn (nothing here waits on the GPU)
-      await new Promise((r) => setImmediate(r));
+      if (!sync) await new Promise((r) => setImmediate(r));
       report({ loop, step: i, rssMB: Math.round((process.memoryUsage.rss() / 2 ** 20) * 10) / 10, buffers: fg.memory().buffers, ms: Math.round(performance.now() - t0) });
     }
   }
@@ -60,10 +62,10 @@ export async function soak(loop: 'odeint' | 'mlp', steps: number, every: number,
 
 const isMain = process.argv[1] && /soak\.(m?js|ts)$/.test(process.argv[1]);
 if (isMain) {
-  const [loop = 'odeint', steps = '10000', every = '1000'] = process.argv.slice(2);
+  const [loop = 'odeint', steps = '10000', every = '1000', mode] = process.argv.slice(2);
   if (loop !== 'odeint' && loop !== 'mlp') throw new Error(`loop must be odeint or mlp, got ${loop}`);
   await fg.init();
-  await soak(loop, Number(steps), Number(every), (p) => console.log(JSON.stringify(p)));
+  await soak(loop, Number(steps), Number(every), (p) => console.log(JSON.stringify(p)), mode === 'sync');
   // how far the device was behind: the time a one-number read waits for the queued work
   const t0 = performance.now();
   await fg.zeros([1]).data();

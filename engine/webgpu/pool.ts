@@ -1,7 +1,10 @@
 /**
- * Size-bucketed pool of storage buffers. A buffer released while recorded work that uses it
- * is still unsubmitted waits in `pending` until the next submit: only then may an upload
- * (queue.writeBuffer, which runs before that submit) overwrite it.
+ * Size-bucketed pool of storage buffers. A released buffer can be handed out again at once:
+ * recorded work runs in order, so a later dispatch may overwrite it. Only an upload
+ * (queue.writeBuffer, which runs before the recorded work is submitted) may not: the runtime
+ * submits first when it uploads into a buffer released since the last submit
+ * (`releasedSinceSubmit`). (Holding such buffers back until the submit instead made which
+ * buffers were free depend on where a step fell between submits, different at every step.)
  *
  * A free buffer is handed out lowest creation number first, not last released first: which
  * buffer an allocation gets then depends only on which buffers are free, not on the order they
@@ -13,7 +16,7 @@
  */
 export class BufferPool {
   private free = new Map<number, MinHeap>();
-  private pending: GPUBuffer[] = [];
+  private recent = new Set<GPUBuffer>();
   private ids = new WeakMap<GPUBuffer, number>();
   private created = 0;
   liveBuffers = 0;
@@ -48,18 +51,21 @@ export class BufferPool {
   release(buffer: GPUBuffer): void {
     this.liveBuffers--;
     this.liveBytes -= buffer.size;
-    this.pending.push(buffer);
+    let heap = this.free.get(buffer.size);
+    if (!heap) this.free.set(buffer.size, (heap = new MinHeap()));
+    heap.push(buffer, this.ids.get(buffer)!);
+    this.pooledBytes += buffer.size;
+    this.recent.add(buffer);
+  }
+
+  /** Whether unsubmitted work may still use this buffer's old contents. */
+  releasedSinceSubmit(buffer: GPUBuffer): boolean {
+    return this.recent.has(buffer);
   }
 
   /** Called right after a submit. */
   submitted(): void {
-    for (const b of this.pending) {
-      let heap = this.free.get(b.size);
-      if (!heap) this.free.set(b.size, (heap = new MinHeap()));
-      heap.push(b, this.ids.get(b)!);
-      this.pooledBytes += b.size;
-    }
-    this.pending = [];
+    this.recent.clear();
   }
 
   /** Destroys every pooled buffer (not the live ones). */

@@ -248,6 +248,8 @@ export class GpuRuntime {
 
   upload(buffer: GPUBuffer, data: Float32Array): void {
     this.check();
+    // writeBuffer runs before the recorded work: submit that first if it may read the old contents
+    if (this.encoder && this.pool.releasedSinceSubmit(buffer)) this.flush();
     if (data.byteLength > 0) this.device.queue.writeBuffer(buffer, 0, data.buffer, data.byteOffset, data.byteLength);
   }
 
