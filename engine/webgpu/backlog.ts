@@ -29,8 +29,11 @@ export class Backlog {
   private submitted = 0;
   /** dispatches the device is known to have finished */
   private done = 0;
-  /** device milliseconds per dispatch: lavapipe ran small dispatches at ~10⁴ per second */
-  private msPerDispatch = 0.08;
+  /**
+   * device milliseconds per dispatch, learned from reads; until then lavapipe's on a busy
+   * 2-core machine (0.08–0.13 measured), erring slow: pacing too little lets the queue grow
+   */
+  private msPerDispatch = 0.15;
   private probing = false;
   /** a pipeline was compiled since the last read: that read's wait says nothing about speed */
   private compiled = false;
