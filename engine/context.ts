@@ -15,11 +15,19 @@ export interface InitOptions {
 
 const INIT_KEYS = optionKeys<InitOptions>({ backend: true });
 
-/** Selects the backend new tensors are created on; sets up the WebGPU device once. */
+/**
+ * Selects the backend new tensors are created on; sets up the WebGPU device once, and again
+ * after it was lost (tensors of the lost device stay unusable).
+ */
 export async function init(opts: InitOptions = {}): Promise<BackendName> {
   const name = checkOptions('init', opts, INIT_KEYS).backend ?? 'webgpu';
   if (name !== 'webgpu' && name !== 'cpu') {
     throw new ArgumentError(`init: backend must be 'webgpu' or 'cpu', got ${JSON.stringify(name)}`);
+  }
+  const gpu = backends.webgpu as WebGpuBackend | undefined;
+  if (name === 'webgpu' && gpu && (await gpu.rt.isLost())) {
+    if (current === gpu) current = null;
+    delete backends.webgpu;
   }
   if (!backends[name]) {
     if (name === 'cpu') backends.cpu = new CpuBackend();

@@ -1,5 +1,6 @@
 import { DeviceError, ArgumentError } from '../errors.js';
 import type { Shape } from '../shape.js';
+import { Backlog } from './backlog.js';
 import { BufferPool } from './pool.js';
 
 /** A tensor as a kernel launcher sees it. */
@@ -86,6 +87,7 @@ export class GpuRuntime {
   private lost: string | null = null;
   private uncaptured: string | null = null;
   private work = new WorkClock();
+  private backlog: Backlog;
   private checks: StatusCheck[] = [];
   /** reads that took the status buffers so far: one registered before the last of them is released */
   checkEpoch = 0;
@@ -100,12 +102,24 @@ export class GpuRuntime {
     this.paramAlign = Math.max(4, device.limits.minStorageBufferOffsetAlignment);
     this.pool = new BufferPool(device, GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC | GPUBufferUsage.COPY_DST);
     this.slab = this.newSlab();
+    this.backlog = new Backlog(device.queue);
     device.lost.then((info) => {
       this.lost = `${info.reason}: ${info.message}`;
     });
     device.addEventListener('uncapturederror', (ev) => {
       this.uncaptured ??= (ev as GPUUncapturedErrorEvent).error.message;
     });
+  }
+
+  /**
+   * Whether the device is lost. Dawn reports a loss (a destroyed device included) on a later
+   * turn of the event loop, so this waits one turn for a report not yet delivered.
+   */
+  async isLost(): Promise<boolean> {
+    if (this.lost) return true;
+    const reported = await Promise.race([this.device.lost.then(() => true), new Promise<boolean>((r) => setTimeout(() => r(false), 0))]);
+    this.lost ??= reported ? 'destroyed' : null;
+    return reported;
   }
 
   private check(): void {
@@ -140,6 +154,7 @@ export class GpuRuntime {
       p = this.device.createComputePipeline({ layout: this.layout(inputs, outputs).pipeline, compute: { module, entryPoint: 'main' }, label });
       this.pipelines.set(wgsl, p);
       this.work.compiled();
+      this.backlog.pipelineCompiled();
     }
     return p;
   }
@@ -233,6 +248,8 @@ export class GpuRuntime {
 
   upload(buffer: GPUBuffer, data: Float32Array): void {
     this.check();
+    // writeBuffer runs before the recorded work: submit that first if it may read the old contents
+    if (this.encoder && this.pool.releasedSinceSubmit(buffer)) this.flush();
     if (data.byteLength > 0) this.device.queue.writeBuffer(buffer, 0, data.buffer, data.byteOffset, data.byteLength);
   }
 
@@ -303,8 +320,10 @@ export class GpuRuntime {
     this.device.queue.submit([encoder.finish()]);
     this.work.submitted();
     this.encoder = null;
+    const dispatches = this.pendingDispatches;
     this.pendingDispatches = 0;
     this.pool.submitted();
+    this.backlog.submit(dispatches);
   }
 
   /**
@@ -327,6 +346,7 @@ export class GpuRuntime {
       at += c.bytes;
     }
     this.flush();
+    const t0 = performance.now();
     await this.work.sleepWhileBusy();
     try {
       await staging.mapAsync(GPUMapMode.READ, 0, total);
@@ -335,6 +355,7 @@ export class GpuRuntime {
       throw new DeviceError(`WebGPU: reading a buffer failed: ${(err as Error).message}`);
     }
     this.work.done();
+    this.backlog.drained(performance.now() - t0);
     const mapped = staging.getMappedRange(0, total);
     const out = mapped.slice(0, bytes);
     let error: Error | null = null;

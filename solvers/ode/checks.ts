@@ -12,20 +12,24 @@ export function readNow(t: Tensor): Float64Array | null {
 /** A time for messages: short but exact enough to find the place. */
 export const fmtTime = (t: number) => String(Number(t.toPrecision(10)));
 
+/** The error of a state that became NaN or Inf, as both backends word it. */
+export function nonFiniteError(label: string, name: string | undefined, nan: boolean, t: number, step: number, from: number, h: number, element: number, shape: readonly number[]): NumericalError {
+  const what = name ? `${name} ` : 'state ';
+  return new NumericalError(`${label}: the ${what}became ${nan ? 'NaN' : 'Inf'} at t = ${fmtTime(t)} (step ${step}, from t = ${fmtTime(from)} with h = ${h.toPrecision(4)}; element ${element} of ${fmtShape(shape)}); f or the step size blows up there: try a smaller step, tighter tolerances, or check f`);
+}
+
 /**
  * Throws where a new state holds NaN or ±Inf, naming the time and the step. Runs where values
  * can be read without waiting (the cpu backend); WebGPU reads are asynchronous and a read per
- * step would stall the queue, so there only dopri5's error estimate notices (and odeintGrid).
+ * step would stall the queue, so there fixed-step solves flag the state in a status buffer
+ * (finite.ts) and the next read throws this error; dopri5's error estimate notices too.
  */
 export function checkFinite(y: State, t: number, step: number, from: number, h: number, label: string, names?: readonly string[]): void {
   for (let j = 0; j < y.length; j++) {
     const v = readNow(y[j]!);
     if (!v) return;
     for (let i = 0; i < v.length; i++) {
-      if (!Number.isFinite(v[i]!)) {
-        const what = names?.[j] ? `${names[j]} ` : 'state ';
-        throw new NumericalError(`${label}: the ${what}became ${Number.isNaN(v[i]!) ? 'NaN' : 'Inf'} at t = ${fmtTime(t)} (step ${step}, from t = ${fmtTime(from)} with h = ${h.toPrecision(4)}; element ${i} of ${fmtShape(y[j]!.shape)}); f or the step size blows up there: try a smaller step, tighter tolerances, or check f`);
-      }
+      if (!Number.isFinite(v[i]!)) throw nonFiniteError(label, names?.[j], Number.isNaN(v[i]!), t, step, from, h, i, y[j]!.shape);
     }
   }
 }

@@ -1,7 +1,8 @@
 import { ArgumentError } from '../../engine/errors.js';
+import { fmtTime } from './checks.js';
 import { Tensor } from '../../engine/tensor.js';
 import { checkOptions, isPlainObject, optionKeys } from '../../engine/options.js';
-import { parseTimes } from './times.js';
+import { fixedStepCount, parseTimes } from './times.js';
 import { METHODS, isAdaptive, type AdjointOptions, type OdeMethod, type OdeintOptions, type SolverConfig } from './types.js';
 
 const KNOWN = optionKeys<OdeintOptions>({ method: true, dt: true, steps: true, grid: true, rtol: true, atol: true, maxSteps: true, params: true, grad: true, checkpoint: true, adjoint: true });
@@ -64,6 +65,19 @@ function stepConfig(label: string, method: OdeMethod, o: { dt?: unknown; steps?:
   return cfg;
 }
 
+/**
+ * A fixed-step solve takes the steps its dt or steps say, however many: refused before any
+ * work when that is more than maxSteps (steps: 1e9 would block the thread for hours).
+ */
+function checkStepCount(times: readonly number[], cfg: SolverConfig): void {
+  if (isAdaptive(cfg.method) || cfg.grid || (cfg.dt === undefined && cfg.steps === undefined)) return;
+  const n = fixedStepCount(times, cfg);
+  if (n <= cfg.maxSteps) return;
+  const intervals = times.length - 1;
+  const how = cfg.steps !== undefined ? `steps: ${cfg.steps} per interval × ${intervals} interval${intervals > 1 ? 's' : ''}` : `dt = ${cfg.dt} over ts from ${fmtTime(times[0]!)} to ${fmtTime(times[intervals]!)}`;
+  throw new ArgumentError(`${cfg.label}: the solve would take ${n} steps, more than maxSteps = ${cfg.maxSteps} (${how}); raise maxSteps, or take fewer steps`);
+}
+
 /** Validates odeint's arguments and options; every error names the solve and what to change. */
 export function resolveOptions(y0: unknown, ts: unknown, opts: OdeintOptions | undefined, who = 'odeint'): Resolved {
   if (!(y0 instanceof Tensor)) throw new ArgumentError(`${who}: y0 must be a Tensor, got ${y0 === null ? 'null' : typeof y0}`);
@@ -73,6 +87,7 @@ export function resolveOptions(y0: unknown, ts: unknown, opts: OdeintOptions | u
   const label = `${who} (${method})`;
   const times = parseTimes(ts, label);
   const cfg = stepConfig(label, method, o);
+  checkStepCount(times, cfg);
   const grad = o.grad ?? 'backprop';
   if (grad !== 'backprop' && grad !== 'adjoint') throw new ArgumentError(`${label}: grad must be 'backprop' or 'adjoint', got ${JSON.stringify(grad)}`);
   let checkpoint: Resolved['checkpoint'] = null;
@@ -95,6 +110,7 @@ export function resolveOptions(y0: unknown, ts: unknown, opts: OdeintOptions | u
     const own = a.dt !== undefined || a.steps !== undefined || a.rtol !== undefined || a.atol !== undefined;
     adjoint = stepConfig(alabel, am, { ...a, grid: own ? undefined : cfg.grid }, cfg);
     if (isAdaptive(am)) adjoint.dt = a.dt; // the forward's first step says nothing about the backward solve
+    checkStepCount(times, adjoint);
   }
   return { times, cfg, grad, checkpoint, adjoint };
 }

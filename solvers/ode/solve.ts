@@ -3,6 +3,7 @@ import type { Arena } from './arena.js';
 import { checkDerivative, checkFinite } from './checks.js';
 import { adaptive, runSync, type AdaptiveResult, type Reads } from './dopri5.js';
 import { implicitStepper, rosenbrockAdaptive, rosenbrockStepper } from './implicit.js';
+import { finiteWatch } from './finite.js';
 import { leapfrogStepper } from './leapfrog.js';
 import { rkStepper, type Stepper } from './rk.js';
 import { TABLEAUS } from './tableaus.js';
@@ -34,10 +35,12 @@ export function integratePlan(arena: Arena, stepper: Stepper, dyn: Dynamics, y0:
   let y = y0;
   let carry: State | null = null;
   let n = 0;
+  const flag = y0[0]!.backend.name === 'webgpu' ? finiteWatch(y0, plan, label, names) : null;
   for (const steps of plan) {
     for (const { t, h } of steps) {
       const r = arena.run(() => stepper.step(arena, dyn, t, h, y, carry), (r) => [r.y, r.carry]);
       checkFinite(r.y, t + h, ++n, t, h, label, names);
+      flag?.(r.y);
       arena.free([y, carry], [r.y, r.carry]);
       ({ y, carry } = r);
     }

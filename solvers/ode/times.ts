@@ -49,11 +49,21 @@ export function fixedPlan(ts: readonly number[], spec: { dt?: number; steps?: nu
   const plan: Plan = [];
   for (let i = 0; i + 1 < ts.length; i++) {
     const [a, b] = [ts[i]!, ts[i + 1]!];
-    const n = spec.steps ?? Math.max(1, Math.ceil((Math.abs(b - a) / spec.dt!) * (1 - 1e-12)));
+    const n = intervalSteps(a, b, spec);
     const h = (b - a) / n;
     plan.push(Array.from({ length: n }, (_, k) => ({ t: a + k * h, h })));
   }
   return plan;
+}
+
+/** The number of steps fixedPlan takes from a to b. */
+const intervalSteps = (a: number, b: number, spec: { dt?: number; steps?: number }) => spec.steps ?? Math.max(1, Math.ceil((Math.abs(b - a) / spec.dt!) * (1 - 1e-12)));
+
+/** The number of steps fixedPlan takes over all of ts, counted without building the plan. */
+export function fixedStepCount(ts: readonly number[], spec: { dt?: number; steps?: number }): number {
+  let n = 0;
+  for (let i = 0; i + 1 < ts.length; i++) n += intervalSteps(ts[i]!, ts[i + 1]!, spec);
+  return n;
 }
 
 /**

@@ -20,7 +20,7 @@ export interface AdjointOptions {
   /** dopri5: tolerances (default: the forward's) */
   rtol?: number;
   atol?: number;
-  /** dopri5: cap on attempted steps (default: the forward's) */
+  /** cap on steps, as for the forward solve (default: the forward's) */
   maxSteps?: number;
 }
 
@@ -43,7 +43,10 @@ export interface OdeintOptions<P = any> {
   /** dopri5: relative and absolute tolerance of the local error (defaults 1e-7, 1e-9) */
   rtol?: number;
   atol?: number;
-  /** dopri5: cap on attempted steps (accepted and rejected) over the whole solve (default 10000) */
+  /**
+   * cap on steps over the whole solve (default 10000): dopri5's attempted steps (accepted and
+   * rejected); a fixed-step solve whose dt or steps would take more is refused before it starts
+   */
   maxSteps?: number;
   /** a tree of tensors passed to f as its third argument; what grad: 'adjoint' differentiates */
   params?: P;
