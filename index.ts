@@ -11,6 +11,7 @@ export * from './autodiff/ops/index.js';
 export { registeredOps, type OpDef } from './autodiff/op.js';
 export { grad, valueAndGrad, vjp, jvp, jacfwd, jacrev, hvp, type GradOptions } from './autodiff/transforms.js';
 export { customVjp } from './autodiff/custom.js';
+export { vmap, type VmapOptions, type AxisSpec } from './autodiff/vmap.js';
 export { gradcheck, type GradcheckReport, type GradcheckOptions } from './autodiff/gradcheck.js';
 export * as optim from './solvers/optim/index.js';
 export { odeint, odeintGrid, type OdeintOptions, type AdjointOptions, type OdeFunc, type OdeMethod } from './solvers/ode/index.js';

@@ -4,7 +4,7 @@ import { fromValues } from '../engine/creation.js';
 import { ArgumentError, ShapeError, StateError, fmtShape } from '../engine/errors.js';
 import type { Shape } from '../engine/shape.js';
 import { Tensor } from '../engine/tensor.js';
-import { applyAt } from './trace.js';
+import { applyAt, type BatchRule } from './trace.js';
 
 export type MaybeTensor = Tensor | null;
 
@@ -46,6 +46,11 @@ export interface OpDef<A = undefined> extends Kernel<A> {
    * (customVjp). Forward mode differentiates through `forward` itself.
    */
   forward?(inputs: Tensor[], attrs: A): Tensor;
+  /**
+   * The op on a batch (vmap), where the generic rules (elementwise broadcasting, or the ones
+   * in autodiff/batching/ops.ts) do not fit.
+   */
+  readonly batch?: BatchRule;
   /** bad inputs the op must reject, with what its error must say (conformance suite) */
   readonly rejects?: readonly { shapes: number[][]; attrs: A; message: RegExp }[];
 }
