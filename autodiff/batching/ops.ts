@@ -108,6 +108,8 @@ const RULES: Record<string, BatchRule> = {
   conv2d: convRule(convB),
   conv2dInputGrad: convRule(inputGradB),
   conv2dWeightGrad: convRule(weightGradB),
+  // linear algebra is batched over leading dimensions already (solvers/linalg and its guards)
+  eig: leadingRule, eigvals: leadingRule, eigh: leadingRule, svd: leadingRule, svdvals: leadingRule, columnArgmax: leadingRule, simpleGuard: leadingRule,
   maxPool2d: poolRule, maxPool2dSelect: poolRule, maxPool2dGrad: poolRule, avgPool2d: poolRule, avgPool2dGrad: poolRule,
 };
 
