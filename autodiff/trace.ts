@@ -82,34 +82,17 @@ export class JvpTrace extends BaseTrace {
 }
 
 export class JvpLevel extends Level {
-  /** size of the leading batch dimension of every tangent at this level (null: none) */
-  constructor(depth: number, readonly batch: number | null) {
-    super(depth);
-  }
-
   process(op: OpDef<any>, inputs: Tensor[], attrs: unknown, shape: Shape | null): Tensor {
     if (op.forward) return op.forward(inputs, attrs); // forward mode goes through the composite
     const outShape = shape!;
     const primals = inputs.map((x) => this.lower(x));
     const tangents: MaybeTensor[] = inputs.map((x) => (x.trace?.depth === this.depth ? (x.trace as JvpTrace).tangent : null));
     op.nondiff?.forEach((i) => (tangents[i] = null));
-    if (this.batch !== null && op.broadcasting) {
-      tangents.forEach((t, i) => {
-        if (t) tangents[i] = padBatched(t, primals[i]!.shape, outShape.length);
-      });
-    }
     const out = applyAt(op, primals, attrs, outShape);
-    const full = this.batch === null ? outShape : [this.batch, ...outShape];
-    let tangent = op.jvp(primals, out, tangents, attrs) ?? zerosOn(out, full);
-    if (!sameShape(tangent.shape, full)) tangent = broadcastTo(tangent, full);
+    let tangent = op.jvp(primals, out, tangents, attrs) ?? zerosOn(out, outShape);
+    if (!sameShape(tangent.shape, outShape)) tangent = broadcastTo(tangent, outShape);
     return traced(out, new JvpTrace(this.depth, out, tangent));
   }
-}
-
-/** [B, ...shape] → [B, 1, …, 1, ...shape] with `rank` dimensions after B. */
-function padBatched(t: Tensor, shape: Shape, rank: number): Tensor {
-  if (shape.length >= rank) return t;
-  return reshape(t, [t.shape[0]!, ...new Array<number>(rank - shape.length).fill(1), ...shape]);
 }
 
 function zerosOn(like: Tensor, shape: Shape): Tensor {
