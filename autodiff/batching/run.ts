@@ -34,6 +34,8 @@ export function batchedCall<T>(size: number, body: (level: BatchLevel) => unknow
   }
   try {
     const placed = place(level, out);
+    // traced tensors hold no storage: left undisposed, one that escapes says so when used
+    for (const t of created) if (t.trace?.depth === level.depth) created.delete(t);
     disposeExcept(created, placed);
     return placed;
   } catch (err) {
