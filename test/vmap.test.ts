@@ -164,3 +164,84 @@ describe('jacfwd, jacrev and hvp on trees', () => {
     await close(hv.a, fg.mul(fg.sum(b, 0), 2));
   });
 });
+
+describe('vmap of solvers and models', () => {
+  // dy/dt = tanh(y·W): a Neural ODE with a different W per member
+  const rhs = (_t: number, y: fg.Tensor, W: fg.Tensor) => fg.tanh(fg.matmul(y, W));
+  const solveLoss = (grad: 'backprop' | 'adjoint') => (W: fg.Tensor, y0: fg.Tensor) =>
+    fg.sum(fg.square(fg.odeint(rhs, y0, [0, 0.5, 1], { method: 'rk4', steps: 5, params: W, grad, ...(grad === 'adjoint' ? { adjoint: { method: 'rk4', steps: 5 } } : {}) })));
+
+  for (const mode of ['backprop', 'adjoint'] as const) {
+    it(`odeint (rk4, grad: '${mode}'): vmap over params and y0 equals the loop, and so do both gradient orders`, async () => {
+      const Ws = fg.mul(randn([3, 4, 4], 20), 0.5);
+      const y0s = randn([3, 2, 4], 21);
+      const f = solveLoss(mode);
+      await close(fg.vmap(f)(Ws, y0s), loop(f, 3, [Ws, y0s]), 1e-10);
+      const per = fg.vmap(fg.grad(f))(Ws, y0s);
+      await close(per, loop(fg.grad(f), 3, [Ws, y0s]), 1e-10);
+      // the gradient of the batch's total loss: each member's own gradient, for either order
+      await close(fg.grad((W: fg.Tensor) => fg.sum(fg.vmap(f)(W, y0s)))(Ws), per, 1e-10);
+    });
+  }
+
+  it('dopri5 steps the batch once, on the worst member\'s error', async () => {
+    // member 1 is fast (large W): its error decides every step, so its solution is exactly
+    // the one it gets alone; member 0 is then solved on a finer grid than it would choose
+    const Ws = fg.stack([fg.mul(fg.eye(3), 0.1), fg.mul(randn([3, 3], 22), 2)]);
+    const y0 = randn([2, 3], 23);
+    const solve = (W: fg.Tensor) => fg.odeint(rhs, y0, [0, 1], { method: 'dopri5', rtol: 1e-6, atol: 1e-8, params: W });
+    const both = fg.vmap(solve)(Ws);
+    await close(member(both, 1), solve(member(Ws, 1)), 1e-13);
+    const alone0 = solve(member(Ws, 0));
+    const diff = maxAbsDiff(await member(both, 0).data(), await alone0.data());
+    expect(diff).toBeGreaterThan(0); // a different grid …
+    expect(diff).toBeLessThanOrEqual(1e-5); // … to the tolerance asked for
+  });
+
+  it('linalg under vmap: eigh values and their gradient equal the loop', async () => {
+    const A = randn([4, 3, 3], 24);
+    const S = fg.add(A, fg.transpose(A, [0, 2, 1])); // symmetric members
+    const top = (a: fg.Tensor) => fg.sum(fg.mul(fg.linalg.eigh(a).values, fg.tensor([1, 2, 3])));
+    await close(fg.vmap(top)(S), loop(top, 4, [S]), 1e-10);
+    await close(fg.vmap(fg.grad(top))(S), loop(fg.grad(top), 4, [S]), 1e-8);
+  });
+
+  it('an ensemble of ResNets trained as one vmapped step: the losses of separate trainings', async () => {
+    const E = 3;
+    const models = Array.from({ length: E }, (_, e) => fg.models.resnet({ width: 4, layers: 8, seed: 30 + e }));
+    const net = models[0]!;
+    const x = randn([16, 4], 25);
+    const y = randn([16, 4], 26);
+    const loss = (p: unknown) => fg.mseLoss(net.apply(p as never, x), y);
+    const steps = 5;
+    // separate: one Adam per member
+    const separate: number[][] = [];
+    for (const m of models) {
+      const opt = fg.optim.adam(m.params, { lr: 0.05 });
+      let p: unknown = m.params;
+      const ls: number[] = [];
+      for (let s = 0; s < steps; s++) {
+        const [l, g] = fg.valueAndGrad(loss)(p);
+        ls.push(await l.item());
+        p = opt.step(p, g);
+      }
+      separate.push(ls);
+    }
+    // ensemble: the parameter trees stacked along a member axis, one vmapped step; Adam is
+    // elementwise, so one Adam on the stacked tree is E independent ones
+    const leaves = models.map((m) => fg.models.leaves(m.params).map((l) => l.tensor));
+    let k = 0;
+    let p: unknown = fg.models.mapTree(models[0]!.params, () => {
+      const i = k++;
+      return fg.stack(leaves.map((ls) => ls[i]!));
+    });
+    const opt = fg.optim.adam(p, { lr: 0.05 });
+    const step = fg.vmap(fg.valueAndGrad(loss));
+    for (let s = 0; s < steps; s++) {
+      const [l, g] = step(p);
+      const ls = await l.data();
+      for (let e = 0; e < E; e++) expect(Math.abs(ls[e]! - separate[e]![s]!)).toBeLessThanOrEqual(1e-12 * Math.max(1, separate[e]![s]!));
+      p = opt.step(p, g);
+    }
+  });
+});

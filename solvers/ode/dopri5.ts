@@ -59,7 +59,7 @@ function scaledNorm(arena: Arena, v: State, a: State, b: State, rtol: number, at
 function* initialStep(arena: Arena, dyn: Dynamics, t: number, y: State, f0: State, dir: number, cfg: SolverConfig, span: number): Reads<number> {
   const [yc, fc] = [conc(y), conc(f0)];
   const ranks = y.map((x) => x.rank);
-  const batched = y.some((x) => x.concrete().rank > x.rank);
+  const batched = [...y, ...f0].some((x) => x.concrete().rank > x.rank);
   const norm = (v: State) => arena.run(() => scaledNorm(arena, v, yc, yc, cfg.rtol, cfg.atol, ranks));
   const d0 = yield* read(arena, norm(yc));
   const d1 = yield* read(arena, norm(fc));
