@@ -12,8 +12,9 @@ export type MaybeTensor = Tensor | null;
  * Everything about one differentiable op: kernels (WebGPU and float64 reference), shape rule
  * with validation, and derivative rules written with ops (so they are differentiable again).
  *
- * Tangents and cotangents may carry ONE extra leading batch dimension (jacfwd pushes a batch
- * of tangents, jacrev pulls a batch of cotangents); rules must keep it in front.
+ * Cotangents may carry ONE extra leading batch dimension (vjp's pullback takes a batch of
+ * cotangents); rules must keep it in front. jacfwd and jacrev batch with vmap instead, which
+ * calls the rules once per op with each member's shapes (see `batch`).
  */
 export interface OpDef<A = undefined> extends Kernel<A> {
   readonly name: string;
