@@ -86,6 +86,18 @@ const poolRule: BatchRule = (op, inputs, batched, attrs, size, outShape) => {
   return moveAxis(split, n, 0);
 };
 
+/**
+ * The NKN ops take one optional leading batch dimension on their two feature/kernel inputs
+ * (base ranks given): a vmap over members uses it when the graph indices are shared and no
+ * input has a batch of its own already; otherwise the loop.
+ */
+const ownBatchRule = (bases: [number, number]): BatchRule => (op, inputs, batched, attrs, size, outShape) => {
+  const indexBatched = batched.slice(2).some((b) => b);
+  const hasOwn = bases.some((base, i) => inputs[i]!.rank - (batched[i] ? 1 : 0) > base);
+  if (indexBatched || hasOwn) return loopRule(op, inputs, batched, attrs, size, outShape);
+  return apply(op, inputs, attrs);
+};
+
 const elementwise = broadcastingRule;
 
 const RULES: Record<string, BatchRule> = {
@@ -110,6 +122,8 @@ const RULES: Record<string, BatchRule> = {
   conv2dWeightGrad: convRule(weightGradB),
   // linear algebra is batched over leading dimensions already (solvers/linalg and its guards)
   eig: leadingRule, eigvals: leadingRule, eigh: leadingRule, svd: leadingRule, svdvals: leadingRule, columnArgmax: leadingRule, simpleGuard: leadingRule,
+  nknEdge: ownBatchRule([2, 3]), nknEdgeGradH: ownBatchRule([2, 3]), nknEdgeGradK: ownBatchRule([2, 2]),
+  nknApply: ownBatchRule([2, 2]), nknOuter: ownBatchRule([2, 2]),
   maxPool2d: poolRule, maxPool2dSelect: poolRule, maxPool2dGrad: poolRule, avgPool2d: poolRule, avgPool2dGrad: poolRule,
 };
 
