@@ -41,6 +41,7 @@ async function perExample(): Promise<Measurement> {
     gs.forEach((g) => fg.models.disposeTree(g));
   }, { warmup: 1, reps: 5 });
   fg.models.disposeTree(net.params);
+  [X, Y, ...xs, ...ys].forEach((t) => t.dispose());
   const ratio = lp / vm;
   return {
     name: 'vmap per-example gradients',
@@ -105,6 +106,7 @@ async function ensemble(): Promise<Measurement> {
   let worst = 0;
   sLoss.forEach((l, e) => (worst = Math.max(worst, Math.abs(l - vLoss[e]!) / Math.max(Math.abs(l), 1e-30))));
   models.forEach((m) => fg.models.disposeTree(m.params));
+  [x, y].forEach((t) => t.dispose());
   const ratio = seq / vm;
   return {
     name: 'vmap ResNet ensemble training',
@@ -142,6 +144,7 @@ async function nodeSolves(): Promise<Measurement> {
     y.dispose();
   }
   const lp = performance.now() - t0;
+  [Ws, y0, ...members].forEach((t) => t.dispose());
   const ratio = lp / vm;
   return {
     name: 'vmap Neural ODE solves',
