@@ -13,6 +13,7 @@ export { registeredOps, type OpDef } from './autodiff/op.js';
 export { grad, valueAndGrad, vjp, jvp, jacfwd, jacrev, hvp, type GradOptions } from './autodiff/transforms.js';
 export { customVjp } from './autodiff/custom.js';
 export * as tree from './autodiff/pytree.js';
+export { vmap, type VmapOptions, type AxisSpec } from './autodiff/vmap.js';
 export { gradcheck, type GradcheckReport, type GradcheckOptions } from './autodiff/gradcheck.js';
 export * as optim from './solvers/optim/index.js';
 export { odeint, odeintGrid, type OdeintOptions, type AdjointOptions, type OdeFunc, type OdeMethod } from './solvers/ode/index.js';

@@ -4,7 +4,7 @@ import { fromValues } from '../engine/creation.js';
 import { ArgumentError, ShapeError, StateError, fmtShape } from '../engine/errors.js';
 import type { Shape } from '../engine/shape.js';
 import { Tensor } from '../engine/tensor.js';
-import { applyAt } from './trace.js';
+import { applyAt, type BatchRule } from './trace.js';
 
 export type MaybeTensor = Tensor | null;
 
@@ -12,8 +12,9 @@ export type MaybeTensor = Tensor | null;
  * Everything about one differentiable op: kernels (WebGPU and float64 reference), shape rule
  * with validation, and derivative rules written with ops (so they are differentiable again).
  *
- * Tangents and cotangents may carry ONE extra leading batch dimension (jacfwd pushes a batch
- * of tangents, jacrev pulls a batch of cotangents); rules must keep it in front.
+ * Cotangents may carry ONE extra leading batch dimension (vjp's pullback takes a batch of
+ * cotangents); rules must keep it in front. jacfwd and jacrev batch with vmap instead, which
+ * calls the rules once per op with each member's shapes (see `batch`).
  */
 export interface OpDef<A = undefined> extends Kernel<A> {
   readonly name: string;
@@ -46,6 +47,11 @@ export interface OpDef<A = undefined> extends Kernel<A> {
    * (customVjp). Forward mode differentiates through `forward` itself.
    */
   forward?(inputs: Tensor[], attrs: A): Tensor;
+  /**
+   * The op on a batch (vmap), where the generic rules (elementwise broadcasting, or the ones
+   * in autodiff/batching/ops.ts) do not fit.
+   */
+  readonly batch?: BatchRule;
   /** bad inputs the op must reject, with what its error must say (conformance suite) */
   readonly rejects?: readonly { shapes: number[][]; attrs: A; message: RegExp }[];
 }

@@ -46,7 +46,7 @@ export function applyAt(op: OpDef<any>, inputs: Tensor[], attrs: unknown, outSha
   }
   const level = stack[depth - 1];
   if (!level || !level.active || level.depth !== depth) {
-    throw new StateError(`${op.name}: a traced tensor was used after its transform (grad/jvp) returned; return it from the function instead of storing it`);
+    throw new StateError(`${op.name}: a traced tensor was used after its transform (grad/jvp/vmap) returned; return it from the function instead of storing it`);
   }
   return level.process(op, inputs, attrs, outShape);
 }
@@ -82,34 +82,17 @@ export class JvpTrace extends BaseTrace {
 }
 
 export class JvpLevel extends Level {
-  /** size of the leading batch dimension of every tangent at this level (null: none) */
-  constructor(depth: number, readonly batch: number | null) {
-    super(depth);
-  }
-
   process(op: OpDef<any>, inputs: Tensor[], attrs: unknown, shape: Shape | null): Tensor {
     if (op.forward) return op.forward(inputs, attrs); // forward mode goes through the composite
     const outShape = shape!;
     const primals = inputs.map((x) => this.lower(x));
     const tangents: MaybeTensor[] = inputs.map((x) => (x.trace?.depth === this.depth ? (x.trace as JvpTrace).tangent : null));
     op.nondiff?.forEach((i) => (tangents[i] = null));
-    if (this.batch !== null && op.broadcasting) {
-      tangents.forEach((t, i) => {
-        if (t) tangents[i] = padBatched(t, primals[i]!.shape, outShape.length);
-      });
-    }
     const out = applyAt(op, primals, attrs, outShape);
-    const full = this.batch === null ? outShape : [this.batch, ...outShape];
-    let tangent = op.jvp(primals, out, tangents, attrs) ?? zerosOn(out, full);
-    if (!sameShape(tangent.shape, full)) tangent = broadcastTo(tangent, full);
+    let tangent = op.jvp(primals, out, tangents, attrs) ?? zerosOn(out, outShape);
+    if (!sameShape(tangent.shape, outShape)) tangent = broadcastTo(tangent, outShape);
     return traced(out, new JvpTrace(this.depth, out, tangent));
   }
-}
-
-/** [B, ...shape] → [B, 1, …, 1, ...shape] with `rank` dimensions after B. */
-function padBatched(t: Tensor, shape: Shape, rank: number): Tensor {
-  if (shape.length >= rank) return t;
-  return reshape(t, [t.shape[0]!, ...new Array<number>(rank - shape.length).fill(1), ...shape]);
 }
 
 function zerosOn(like: Tensor, shape: Shape): Tensor {
@@ -185,6 +168,56 @@ export class TapeLevel extends Level {
     if (node.out) release(node.out);
     node.inputs = [];
     node.out = null;
+  }
+}
+
+// ---------------------------------------------------------------- batching (vmap)
+
+/** A traced value of a vmap: `primal` holds every member, with the batch axis in front. */
+export class BatchTrace extends BaseTrace {
+  parts() {
+    return [this.primal];
+  }
+  retained() {
+    return new BatchTrace(this.depth, retain(this.primal));
+  }
+}
+
+/**
+ * Computes op on a batch, one level down: batched inputs carry the batch axis in front, the
+ * others are shared by every member. Returns the output with the batch axis in front.
+ * `outShape` is the shape of one member's output (null for composite ops).
+ */
+export type BatchRule = (op: OpDef<any>, inputs: Tensor[], batched: readonly boolean[], attrs: any, size: number, outShape: Shape | null) => Tensor;
+
+let batchRuleOf: ((op: OpDef<any>) => BatchRule) | null = null;
+
+/** Installed by autodiff/batching (which uses ops, so trace.ts cannot import it). */
+export function setBatchRules(lookup: (op: OpDef<any>) => BatchRule): void {
+  batchRuleOf = lookup;
+}
+
+export class BatchLevel extends Level {
+  constructor(depth: number, readonly size: number) {
+    super(depth);
+  }
+
+  process(op: OpDef<any>, inputs: Tensor[], attrs: unknown, shape: Shape | null): Tensor {
+    const vals = inputs.map((x) => this.lower(x));
+    const batched = inputs.map((x) => x.trace?.depth === this.depth);
+    const out = batchRuleOf!(op)(op, vals, batched, attrs, this.size, shape);
+    return this.wrap(out);
+  }
+
+  /** A tensor of this level standing for `value` (batch axis in front), one member's shape. */
+  wrap(value: Tensor): Tensor {
+    return new Tensor(value.backend, value.shape.slice(1), null, new BatchTrace(this.depth, value));
+  }
+
+  /** x with the batch axis in front, one level down (unbatched values are broadcast). */
+  unwrap(x: Tensor): Tensor {
+    if (x.trace?.depth === this.depth) return x.trace.primal;
+    return broadcastTo(reshape(x, [1, ...x.shape]), [this.size, ...x.shape]);
   }
 }
 

@@ -6,6 +6,8 @@ import { sameShape, sizeOf, type Shape } from '../engine/shape.js';
 import { Tensor } from '../engine/tensor.js';
 import { backward, distinct } from './backward.js';
 import { reshape, transpose } from './ops/shape.js';
+import { sliceAxis } from './ops/slice.js';
+import { vmap } from './vmap.js';
 import { JvpLevel, JvpTrace, TapeLevel, popLevel, primalAt, pushLevel } from './trace.js';
 import { flatten } from './tree.js';
 
@@ -169,14 +171,10 @@ export function jvp(f: Fn, primals: any[], tangents: any[]): [any, any] {
   if (typeof f !== 'function') throw new ArgumentError(`jvp: f must be a function, got ${describe(f)}`);
   if (Array.isArray(primals)) checkAlive('jvp', 'primal', primals);
   if (Array.isArray(tangents)) checkAlive('jvp', 'tangent', tangents);
-  return jvpCore(f, primals, tangents, null);
-}
-
-function jvpCore(f: Fn, primals: any[], tangents: any[], batch: number | null): [any, any] {
   if (!Array.isArray(primals) || !Array.isArray(tangents) || primals.length !== tangents.length) {
     throw new ArgumentError('jvp: primals and tangents must be arrays of the same length (one tangent tree per argument)');
   }
-  const level = pushLevel((d) => new JvpLevel(d, batch));
+  const level = pushLevel((d) => new JvpLevel(d));
   let out: unknown;
   let created: Set<Tensor>;
   try {
@@ -186,8 +184,7 @@ function jvpCore(f: Fn, primals: any[], tangents: any[], batch: number | null): 
       if (ts.length !== ps.length) throw new ArgumentError(`jvp: argument ${i} has ${ps.length} tensor(s) but its tangent has ${ts.length}`);
       return rebuild(ps.map((x, k) => {
         const t = ts[k]!;
-        const want = batch === null ? x.shape : [batch, ...x.shape];
-        if (t.shape.join() !== want.join()) throw new ShapeError(`jvp: tangent ${fmtShape(t.shape)} does not match primal ${fmtShape(x.shape)} of argument ${i}`);
+        if (t.shape.join() !== x.shape.join()) throw new ShapeError(`jvp: tangent ${fmtShape(t.shape)} does not match primal ${fmtShape(x.shape)} of argument ${i}`);
         return new Tensor(x.backend, x.shape, null, new JvpTrace(level.depth, x, t));
       }));
     });
@@ -199,7 +196,7 @@ function jvpCore(f: Fn, primals: any[], tangents: any[], batch: number | null): 
   const given = [...primals, ...tangents].flatMap((a) => flatten(a).leaves);
   const both = distinct([
     ...outs.map((o) => primalAt(o, level.depth)),
-    ...outs.map((o) => (o.trace?.depth === level.depth ? (o.trace as JvpTrace).tangent : zerosLike(o, batch === null ? o.shape : [batch, ...o.shape]))),
+    ...outs.map((o) => (o.trace?.depth === level.depth ? (o.trace as JvpTrace).tangent : zerosLike(o))),
   ], given);
   const values = both.slice(0, outs.length);
   const tans = both.slice(outs.length);
@@ -207,48 +204,102 @@ function jvpCore(f: Fn, primals: any[], tangents: any[], batch: number | null): 
   return [rebuild(values), rebuild(tans)];
 }
 
-function singleTensor(x: unknown, who: string): Tensor {
-  if (!(x instanceof Tensor)) throw new ArgumentError(`${who}: x must be a Tensor`);
-  return x;
+/** The differentiated arguments' tensors, checked alive, with a rebuild into one tree per argument. */
+function diffLeaves(args: unknown[], argnums: number[], who: string) {
+  const trees = argnums.map((i) => {
+    const t = flatten(args[i]);
+    if (t.leaves.length === 0) throw new ArgumentError(`${who}: argument ${i} contains no tensor to differentiate`);
+    t.leaves.forEach((x) => x.assertAlive(`${who}: argument ${i}`));
+    return t;
+  });
+  const leaves = trees.flatMap((t) => t.leaves);
+  /** one value per leaf → the argnums' trees (a tuple when argnums is an array) */
+  const regroupLeaves = (values: Tensor[], many: boolean) => {
+    let k = 0;
+    const grouped = trees.map((t) => t.rebuild(t.leaves.map(() => values[k++]!)));
+    return many ? grouped : grouped[0];
+  };
+  return { leaves, regroupLeaves };
 }
 
 /**
- * Jacobian by forward mode: pushes the identity as one batch of tangents through f.
- * Result shape: [...out.shape, ...x.shape].
+ * The Jacobian as a tree: for every output leaf of shape S, a tree like the differentiated
+ * arguments whose leaf of shape X holds d out / d in of shape [...S, ...X]. `block(o, k)`
+ * gives that block as [size of S, size of X].
  */
-export function jacfwd(f: (x: Tensor) => Tensor) {
-  if (typeof f !== 'function') throw new ArgumentError(`jacfwd: f must be a function, got ${describe(f)}`);
-  return (x: Tensor): Tensor => {
-    singleTensor(x, 'jacfwd');
-    checkAlive('jacfwd', 'x', [x]);
-    const n = x.size;
-    const seeds = identityBatch(x, x.shape);
-    const [y, t] = jvpCore(f, [x], [seeds], n);
-    disposeUnlessIn(seeds, [t]);
-    const out = singleTensor(y, 'jacfwd (output)');
-    const m = out.size;
-    // t: [n, ...out] → [...out, ...x]
-    const j = reshape(transpose(reshape(t as Tensor, [n, m]), [1, 0]), [...out.shape, ...x.shape]);
-    return j;
+function jacobianTree(out: unknown, ins: Tensor[], many: boolean, regroupLeaves: (v: Tensor[], many: boolean) => unknown, block: (o: number, k: number) => Tensor) {
+  const { leaves: outs, rebuild } = flatten(out);
+  return rebuild(outs.map((o, oi) => regroupLeaves(ins.map((x, k) => reshape(block(oi, k), [...o.shape, ...x.shape])), many)) as any);
+}
+
+/** The identity [n, n] split into one seed per tensor: [n, ...shape of tensor k] (its columns). */
+function identitySeeds(like: Tensor[]): Tensor[] {
+  const n = like.reduce((a, t) => a + t.size, 0);
+  let off = 0;
+  return like.map((t) => {
+    const v = new Float64Array(n * t.size);
+    for (let j = 0; j < t.size; j++) v[(off + j) * t.size + j] = 1;
+    off += t.size;
+    return fromValues(v, [n, ...t.shape], t.backend);
+  });
+}
+
+const offsets = (ts: Tensor[]) => ts.map((_, k) => ts.slice(0, k).reduce((a, t) => a + t.size, 0));
+
+/**
+ * Jacobian by forward mode: vmap of jvp over the columns of the identity (one batch of
+ * tangents, the primal computed once). f takes and returns trees; the result has f's output
+ * tree with, at each output leaf, the tree of args[argnums] whose leaves are [...out, ...in].
+ */
+export function jacfwd(f: Fn, opts?: GradOptions) {
+  checkGradOptions(f, opts, 'jacfwd');
+  return (...args: any[]): any => {
+    checkAlive('jacfwd', 'argument', args);
+    const argnums = argnumsOf(opts, args.length, 'jacfwd');
+    const { leaves: xs, regroupLeaves } = diffLeaves(args, argnums, 'jacfwd');
+    const seeds = identitySeeds(xs);
+    const n = seeds[0]!.shape[0]!;
+    const withArgs = (ps: unknown[]) => f(...args.map((a, i) => (argnums.includes(i) ? ps[argnums.indexOf(i)] : a)));
+    const pushed = (...ts: Tensor[]) => {
+      const tangents = regroupLeaves(ts, true) as unknown[];
+      return jvp((...ps: unknown[]) => withArgs(ps), argnums.map((i) => args[i]), tangents);
+    };
+    const [y, t] = vmap(pushed, { outAxes: [null, 0] })(...seeds);
+    seeds.forEach((s) => disposeUnlessIn(s, [t]));
+    const tans = flatten(t).leaves;
+    const starts = offsets(xs);
+    // t: [n, ...out] per output leaf → blocks [m, size of input k]
+    const flat = tans.map((tj) => transpose(reshape(tj, [n, tj.size / n]), [1, 0]));
+    const jac = jacobianTree(y, xs, Array.isArray(opts?.argnums), regroupLeaves, (o, k) => sliceAxis(flat[o]!, 1, starts[k]!, starts[k]! + xs[k]!.size));
+    for (const v of flatten(y).leaves) v.dispose();
+    return jac;
   };
 }
 
 /**
- * Jacobian by reverse mode: pulls the identity as one batch of cotangents back through f.
- * Result shape: [...out.shape, ...x.shape].
+ * Jacobian by reverse mode: records f once, then vmap of the backward pass over the rows of
+ * the identity (one batch of cotangents). Trees and argnums as jacfwd.
  */
-export function jacrev(f: (x: Tensor) => Tensor) {
-  if (typeof f !== 'function') throw new ArgumentError(`jacrev: f must be a function, got ${describe(f)}`);
-  return (x: Tensor): Tensor => {
-    singleTensor(x, 'jacrev');
-    checkAlive('jacrev', 'x', [x]);
-    const { level, leaves, outs } = record(f, [x], [0], 'jacrev');
-    if (outs.length !== 1) throw new ArgumentError('jacrev: f must return one tensor');
-    const out = outs[0]!;
-    const seeds = identityBatch(out, out.shape);
-    const [g] = gradsFor(level, leaves, [out], [seeds]);
-    disposeUnlessIn(seeds, [g]);
-    return reshape(g!, [...out.shape, ...x.shape]);
+export function jacrev(f: Fn, opts?: GradOptions) {
+  checkGradOptions(f, opts, 'jacrev');
+  return (...args: any[]): any => {
+    checkAlive('jacrev', 'argument', args);
+    const argnums = argnumsOf(opts, args.length, 'jacrev');
+    const { leaves: xs, regroupLeaves } = diffLeaves(args, argnums, 'jacrev');
+    const { level, leaves, outs, value } = record(f, args, argnums, 'jacrev');
+    try {
+      const seeds = identitySeeds(outs);
+      const m = seeds[0]!.shape[0]!;
+      const cts: Tensor[] = vmap((...ss: Tensor[]) => gradsFor(level, leaves, outs, ss, true))(...seeds);
+      seeds.forEach((s) => disposeUnlessIn(s, cts));
+      const starts = offsets(outs);
+      // cts: [m, ...in] per input leaf → blocks [size of output o, size of input k]
+      const flat = cts.map((c) => reshape(c, [m, c.size / m]));
+      return jacobianTree(value, xs, Array.isArray(opts?.argnums), regroupLeaves, (o, k) => sliceAxis(flat[k]!, 0, starts[o]!, starts[o]! + outs[o]!.size));
+    } finally {
+      level.nodes.forEach((node) => TapeLevel.free(node));
+      for (const v of flatten(value).leaves) v.dispose();
+    }
   };
 }
 
@@ -257,16 +308,8 @@ function disposeUnlessIn(t: Tensor, results: unknown[]): void {
   if (!results.includes(t)) t.dispose();
 }
 
-/** The identity as a batch of tensors: [n, ...shape] with n = size of shape. */
-function identityBatch(like: Tensor, shape: Shape): Tensor {
-  const n = sizeOf(shape);
-  const v = new Float64Array(n * n);
-  for (let i = 0; i < n; i++) v[i * n + i] = 1;
-  return fromValues(v, [n, ...shape], like.backend);
-}
-
-/** Hessian-vector product H(x)·v of a scalar f: forward-over-reverse. */
-export function hvp(f: (x: Tensor) => Tensor, x: Tensor, v: Tensor): Tensor {
+/** Hessian-vector product H(x)·v of a scalar f: forward-over-reverse; x and v are trees of one structure. */
+export function hvp(f: Fn, x: any, v: any): any {
   if (typeof f !== 'function') throw new ArgumentError(`hvp: f must be a function, got ${describe(f)}`);
   const xs = flatten(x).leaves;
   const vs = flatten(v).leaves;

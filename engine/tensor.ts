@@ -59,6 +59,9 @@ export class Tensor {
   async data(): Promise<Float32Array | Float64Array> {
     this.assertAlive('data()');
     const c = this.concrete();
+    if (c.size !== this.size) {
+      throw new StateError(`data(): this tensor of shape [${this.shape.join(', ')}] is one member of a vmap batch and has no value of its own; read the result of vmap instead`);
+    }
     c.assertAlive('data()');
     return c.backend.read(c.storage!);
   }

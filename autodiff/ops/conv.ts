@@ -199,7 +199,7 @@ function groupsToKernels(w: Tensor, lead: number[], b: number, groups: number): 
 }
 
 /** conv2d with a batch on x or on w (or both). */
-function convB(x: Tensor, w: Tensor, a: ConvAttrs): Tensor {
+export function convB(x: Tensor, w: Tensor, a: ConvAttrs): Tensor {
   const lx = lead(x);
   const lw = lead(w);
   if (!lx.dims.length && !lw.dims.length) return apply(conv2dOp, [x, w], a);
@@ -218,7 +218,7 @@ function convB(x: Tensor, w: Tensor, a: ConvAttrs): Tensor {
 }
 
 /** conv2dInputGrad with a batch on g or on w (or both). */
-function inputGradB(g: Tensor, w: Tensor, a: ConvInputGradAttrs): Tensor {
+export function inputGradB(g: Tensor, w: Tensor, a: ConvInputGradAttrs): Tensor {
   const lg = lead(g);
   const lw = lead(w);
   if (!lg.dims.length && !lw.dims.length) return apply(inputGradOp, [g, w], a);
@@ -238,7 +238,7 @@ function inputGradB(g: Tensor, w: Tensor, a: ConvInputGradAttrs): Tensor {
 }
 
 /** conv2dWeightGrad with a batch on x or on g (or both). */
-function weightGradB(x: Tensor, g: Tensor, a: ConvWeightGradAttrs): Tensor {
+export function weightGradB(x: Tensor, g: Tensor, a: ConvWeightGradAttrs): Tensor {
   const lx = lead(x);
   const lg = lead(g);
   if (!lx.dims.length && !lg.dims.length) return apply(weightGradOp, [x, g], a);

@@ -2,6 +2,8 @@ import { add, div, mul, sqrt, square, sub } from '../../autodiff/ops/arith.js';
 import { abs } from '../../autodiff/ops/unary-more.js';
 import { maximum } from '../../autodiff/ops/binary-more.js';
 import { sum } from '../../autodiff/ops/reduce.js';
+import { max } from '../../autodiff/ops/reduce-more.js';
+import { sizeOf } from '../../engine/shape.js';
 import { ArgumentError, NumericalError } from '../../engine/errors.js';
 import type { Tensor } from '../../engine/tensor.js';
 import type { Arena } from './arena.js';
@@ -34,30 +36,38 @@ const conc = (s: State) => s.map((x) => x.concrete());
 /**
  * RMS over every element of v / (atol + rtol·max(|a|, |b|)), computed on the values without
  * tracing (a number for the controller, not a derivative). Any NaN/Inf in `b` (the trial state)
- * makes it NaN, so such a step is rejected.
+ * makes it NaN, so such a step is rejected. Under vmap the values hold every member along
+ * leading axes beyond each part's own rank (`ranks`): the RMS is taken per member and the
+ * worst member's counts, so that one step size serves the whole batch.
  */
-export function scaledNorm(arena: Arena, v: State, a: State, b: State, rtol: number, atol: number): Tensor {
+export function scaledNorm(arena: Arena, v: State, a: State, b: State, rtol: number, atol: number, ranks: readonly number[]): Tensor {
   let total: Tensor | null = null;
   let count = 0;
   v.forEach((vj, j) => {
+    const own = ranks[j]!;
+    const perMember = (x: Tensor) => (x.rank > own ? sum(x, Array.from({ length: own }, (_, i) => x.rank - own + i)) : sum(x));
     const scale = add(mul(maximum(abs(a[j]!), abs(b[j]!)), arena.scalar(rtol)), arena.scalar(atol));
-    const s = add(sum(square(div(vj, scale))), sum(mul(b[j]!, arena.scalar(0))));
+    const s = add(perMember(square(div(vj, scale))), perMember(mul(b[j]!, arena.scalar(0))));
     total = total ? add(total, s) : s;
-    count += vj.size;
+    count += sizeOf(vj.shape.slice(vj.rank - own));
   });
-  return sqrt(div(total!, Math.max(count, 1)));
+  const rms = sqrt(div(total!, Math.max(count, 1)));
+  return rms.rank ? max(rms) : rms;
 }
 
 /** Hairer's starting step (Solving ODEs I, II.4) for a method of `order`: from the sizes of y, f(y) and a difference of f. */
 export function* initialStep(arena: Arena, dyn: Dynamics, t: number, y: State, f0: State, dir: number, cfg: SolverConfig, span: number, order = 5): Reads<number> {
   const [yc, fc] = [conc(y), conc(f0)];
-  const norm = (v: State) => arena.run(() => scaledNorm(arena, v, yc, yc, cfg.rtol, cfg.atol));
+  const ranks = y.map((x) => x.rank);
+  const batched = [...y, ...f0].some((x) => x.concrete().rank > x.rank);
+  const norm = (v: State) => arena.run(() => scaledNorm(arena, v, yc, yc, cfg.rtol, cfg.atol, ranks));
   const d0 = yield* read(arena, norm(yc));
   const d1 = yield* read(arena, norm(fc));
   const h0 = Math.min(span, d0 < 1e-5 || d1 < 1e-5 ? 1e-6 : (0.01 * d0) / d1);
   const diff = arena.run(() => {
-    const f1 = conc(dyn(t + dir * h0, combine(yc, [fc], [1], dir * h0)));
-    return scaledNorm(arena, f1.map((x, j) => div(sub(x, fc[j]!), h0)), yc, yc, cfg.rtol, cfg.atol);
+    // under vmap f must see one member's state (its values would be the whole batch)
+    const f1 = conc(batched ? dyn(t + dir * h0, combine(y, [f0], [1], dir * h0)) : dyn(t + dir * h0, combine(yc, [fc], [1], dir * h0)));
+    return scaledNorm(arena, f1.map((x, j) => div(sub(x, fc[j]!), h0)), yc, yc, cfg.rtol, cfg.atol, ranks);
   });
   const d2 = yield* read(arena, diff);
   const dmax = Math.max(d1, d2);
@@ -120,7 +130,7 @@ export function* adaptive(arena: Arena, dyn: Dynamics, y0: State, ts: readonly n
         const { y: yNew, ks } = rkStep(tab, dyn, t, step, y, k1);
         const terms = tab.e!.flatMap((w, s) => (w !== 0 ? [s] : []));
         const err = y.map((_, j) => lincomb(terms.map((s) => ks[s]![j]!.concrete()), terms.map((s) => step * tab.e![s]!)));
-        return { yNew, k7: ks[ks.length - 1]!, norm: scaledNorm(arena, err, conc(y), conc(yNew), cfg.rtol, cfg.atol) };
+        return { yNew, k7: ks[ks.length - 1]!, norm: scaledNorm(arena, err, conc(y), conc(yNew), cfg.rtol, cfg.atol, y0.map((x) => x.rank)) };
       });
       const err = yield* read(arena, trial.norm);
       if (err <= 1) {

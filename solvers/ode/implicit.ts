@@ -208,7 +208,7 @@ export function* rosenbrockAdaptive(arena: Arena, dyn: Dynamics, y0: State, ts: 
       const context = where(cfg.label, res.accepted + 1, t, step, 'matrix I − h·d·∂f/∂y is singular');
       const trial = arena.run(() => {
         const r = rosenbrockStep(arena, dyn, t, step, y, f0, j, L, context);
-        return { ...r, norm: scaledNorm(arena, r.err.map((e) => e.concrete()), y.map((x) => x.concrete()), r.y.map((x) => x.concrete()), cfg.rtol, cfg.atol) };
+        return { ...r, norm: scaledNorm(arena, r.err.map((e) => e.concrete()), y.map((x) => x.concrete()), r.y.map((x) => x.concrete()), cfg.rtol, cfg.atol, y.map((x) => x.rank)) };
       }, (r) => [r.y, r.f, r.norm]);
       const v = yield trial.norm;
       arena.free(trial.norm, null);
