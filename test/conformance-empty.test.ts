@@ -145,6 +145,13 @@ const CASES: Record<string, EmptyCase[]> = {
   solveDiscreteLyapunov: [{ shapes: [[0, 3, 3], [3, 3]], out: [0, 3, 3] }],
   svdvals: [{ shapes: [[0, 4, 3]], out: [0, 3] }],
   svd: [{ shapes: [[0, 4, 3]], out: [0, 8, 3] }],
+  // (empty batches only: an empty matrix of zeros would be singular, which these ops refuse)
+  solve: [{ shapes: [[0, 3, 3], [0, 3, 2]], out: [0, 3, 2] }],
+  solveTriangular: [{ shapes: [[0, 3, 3], [0, 3, 2]], attrs: { lower: true, unit: false, transpose: false }, out: [0, 3, 2] }],
+  // (lu packs P, L and U into one tensor; slogdet sign and log|det| side by side)
+  lu: [{ shapes: [[0, 3, 3]], out: [0, 6, 3] }],
+  slogdet: [{ shapes: [[0, 3, 3]], out: [0, 2] }],
+  cholesky: [{ shapes: [[0, 3, 3]], out: [0, 3, 3] }],
 };
 for (const name of ['neg', 'square', 'sqrt', 'exp', 'log', 'tanh', 'sigmoid', 'tanhGrad', 'sigmoidGrad', 'heaviside', 'relu', 'sign', 'abs', 'sin', 'cos', 'log1p', 'softplus', 'geluGrad', 'gelu', 'siluGrad', 'silu']) {
   CASES[name] = unary;
