@@ -22,8 +22,8 @@ describe('every transform checks that its inputs are alive', () => {
     ['vjpFn', () => fg.vjp(g, fg.ones([2]))[1](dead()), /^vjp \(vjpFn\): cotangent holds tensor #\d+ of shape \[2\], which was disposed/],
     ['jvp (primal)', () => fg.jvp(g, [dead()], [fg.ones([2])]), /^jvp: primal holds tensor/],
     ['jvp (tangent)', () => fg.jvp(g, [fg.ones([2])], [dead()]), /^jvp: tangent holds tensor/],
-    ['jacfwd', () => fg.jacfwd(g)(dead()), /^jacfwd: x holds tensor #\d+ of shape \[2\], which was disposed/],
-    ['jacrev', () => fg.jacrev(g)(dead()), /^jacrev: x holds tensor/],
+    ['jacfwd', () => fg.jacfwd(g)(dead()), /^jacfwd: argument holds tensor #\d+ of shape \[2\], which was disposed/],
+    ['jacrev', () => fg.jacrev(g)(dead()), /^jacrev: argument holds tensor/],
     ['hvp (x)', () => fg.hvp(f, dead(), fg.ones([2])), /^hvp: x holds tensor/],
     ['hvp (v)', () => fg.hvp(f, fg.ones([2]), dead()), /^hvp: v holds tensor/],
   ];

@@ -122,6 +122,7 @@ const RULES: Record<string, BatchRule> = {
   conv2dWeightGrad: convRule(weightGradB),
   // linear algebra is batched over leading dimensions already (solvers/linalg and its guards)
   eig: leadingRule, eigvals: leadingRule, eigh: leadingRule, svd: leadingRule, svdvals: leadingRule, columnArgmax: leadingRule, simpleGuard: leadingRule,
+  lu: leadingRule, slogdet: leadingRule, cholesky: leadingRule,
   nknEdge: ownBatchRule([2, 3]), nknEdgeGradH: ownBatchRule([2, 3]), nknEdgeGradK: ownBatchRule([2, 2]),
   nknApply: ownBatchRule([2, 2]), nknOuter: ownBatchRule([2, 2]),
   maxPool2d: poolRule, maxPool2dSelect: poolRule, maxPool2dGrad: poolRule, avgPool2d: poolRule, avgPool2dGrad: poolRule,
