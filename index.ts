@@ -17,3 +17,4 @@ export * as optim from './solvers/optim/index.js';
 export { odeint, odeintGrid, type OdeintOptions, type AdjointOptions, type OdeFunc, type OdeMethod } from './solvers/ode/index.js';
 export * as models from './models/index.js';
 export * as linalg from './solvers/linalg/index.js';
+export * as bayes from './solvers/bayes/index.js';
