@@ -2,7 +2,7 @@
 // state has a leading chain axis, the log density and its gradient run once per step for all
 // chains (vmap of the one-chain function), and each chain accepts or rejects by `where` on the
 // device. Only the initial check and the final results are read back.
-import { abs, add, div, exp, minimum, mul, relu, reshape, sign, sqrt, square, stack, sub, sum, where } from '../../autodiff/ops/index.js';
+import { abs, add, div, exp, mean, minimum, mul, relu, reshape, sign, sqrt, square, stack, sub, sum, where } from '../../autodiff/ops/index.js';
 import { valueAndGrad } from '../../autodiff/transforms.js';
 import { vmap } from '../../autodiff/vmap.js';
 import { flatten } from '../../autodiff/tree.js';
@@ -45,8 +45,8 @@ export interface McmcResult<P> {
   acceptRate: number[];
   /** per chain: kept iterations whose energy error exceeded 1000 or was not finite */
   divergences: number[];
-  /** per chain: the step size used for the kept draws */
-  stepSize: number[];
+  /** the step size of the kept draws (one for all chains; jittered ±20% per HMC iteration) */
+  stepSize: number;
   /** per chain: log-density evaluations made (each with its gradient for hmc/mala), warm-up included */
   evaluations: number;
 }
@@ -61,8 +61,8 @@ interface ChainState {
   g: Tensor[];
 }
 
-/** a [chains] tensor shaped to broadcast against a leaf [chains, ...] */
-const col = (v: Tensor, like: Tensor) => (like.rank === 1 ? v : reshape(v, [v.shape[0]!, ...like.shape.slice(1).map(() => 1)]));
+/** a [chains] tensor shaped to broadcast against a leaf [chains, ...] (a scalar broadcasts as it is) */
+const col = (v: Tensor, like: Tensor) => (v.rank === 0 || like.rank === 1 ? v : reshape(v, [v.shape[0]!, ...like.shape.slice(1).map(() => 1)]));
 /** Σ over every axis but the chain axis */
 const perChain = (t: Tensor) => (t.rank === 1 ? t : sum(t, t.shape.slice(1).map((_, i) => i + 1)));
 /** 1 where x is NaN or ±∞ (x − x is NaN there), else 0 */
@@ -77,8 +77,9 @@ function release(old: unknown, next: unknown, keep?: Set<Tensor>) {
 /**
  * Samples the density exp(logDensity(params)) with `chains` chains run as one batch.
  * logDensity maps ONE parameter tree (no chain axis) to a scalar tensor; init is that tree with a
- * leading chain axis on every leaf. Warm-up adapts, per chain, the step size by dual averaging
- * (Stan's constants) and a diagonal inverse metric from Stan's windowed variance estimates
+ * leading chain axis on every leaf. Warm-up adapts one step size for all chains by dual averaging
+ * of their mean acceptance (Stan's constants), and one diagonal inverse metric, the chains' mean
+ * within-chain variance from Stan's windowed estimates
  * (initial buffer 75, doubling windows from 25, terminal buffer 50; scaled down to
  * 15%/75%/10% for short warm-ups). Seeded: the same call gives the same draws.
  */
@@ -180,8 +181,9 @@ export async function mcmc<P>(logDensity: (params: P) => Tensor, init: P, option
 
   const backend = x0[0]!.backend;
   const initialStep = fixedStep ?? (method === 'rwm' ? 2.38 / Math.sqrt(dim) : 0.1);
-  let eps = fromValues(new Float64Array(chains).fill(initialStep), [chains], backend);
-  let minv = x0.map((t) => fromValues(new Float64Array(t.size).fill(1), t.shape, backend));
+  // one step size and one diagonal metric for all chains, adapted from all chains' statistics
+  let eps = fromValues([initialStep], [], backend);
+  let minv = x0.map((t) => fromValues(new Float64Array(t.size / chains).fill(1), [1, ...t.shape.slice(1)], backend));
   const adaptStep = fixedStep === undefined && warmup > 0;
   let da: DualAveraging | null = adaptStep ? tidy(() => dualAveragingStart(eps)) : null;
   const windowEnds = new Set(metricWindowEnds(warmup));
@@ -197,7 +199,7 @@ export async function mcmc<P>(logDensity: (params: P) => Tensor, init: P, option
     divergent.dispose();
     if (da) {
       const old = da;
-      da = tidy(() => dualAveragingUpdate(old, alpha, target));
+      da = tidy(() => dualAveragingUpdate(old, mean(alpha), target));
       release([old.hBar, old.logEps, old.logEpsBar], [da.hBar, da.logEps, da.logEpsBar]);
       const e = tidy(() => exp(da!.logEps));
       eps.dispose();
@@ -209,7 +211,7 @@ export async function mcmc<P>(logDensity: (params: P) => Tensor, init: P, option
       wf = tidy(() => welfordUpdate(old, state.x));
       release([old.mean, old.m2], [wf.mean, wf.m2]);
       if (windowEnds.has(i)) {
-        const v = tidy(() => welfordVariance(wf!));
+        const v = tidy(() => welfordVariance(wf!).map((vk) => mean(vk, 0, true)));
         release(minv, v);
         minv = v;
         release([wf.mean, wf.m2], null);
@@ -233,8 +235,8 @@ export async function mcmc<P>(logDensity: (params: P) => Tensor, init: P, option
   const kept: Tensor[][] = x0.map(() => []);
   const keptLogp: Tensor[] = [];
   const saved = new Set<Tensor>(x0);
-  let acceptSum = tidy(() => mul(eps, 0));
-  let divergences = tidy(() => mul(eps, 0));
+  let acceptSum = fromValues(new Float64Array(chains), [chains], backend);
+  let divergences = fromValues(new Float64Array(chains), [chains], backend);
   for (let i = warmup; i < warmup + nSamples; i++) {
     const { next, alpha, divergent } = transition(state, i, eps, minv);
     release(state, next, saved);
@@ -257,7 +259,7 @@ export async function mcmc<P>(logDensity: (params: P) => Tensor, init: P, option
     logDensity: logDensityDraws,
     acceptRate: Array.from(acc, (v) => v / nSamples),
     divergences: Array.from(divs, Math.round),
-    stepSize: Array.from(step),
+    stepSize: step[0]!,
     evaluations: 1 + (warmup + nSamples) * Math.max(steps, 1),
   };
 }
