@@ -2,3 +2,4 @@
 export { gaussianLogLikelihood, gaussianLogPrior, laplaceLogPrior, logPosterior, type LogPosteriorOptions } from './densities.js';
 export { mcmc, type McmcOptions, type McmcResult, type McmcMethod } from './mcmc.js';
 export { rhat, ess, mcse, normalQuantile, type EssKind, type Draws, type PerParameter } from './diagnostics.js';
+export { vi, type ViOptions, type ViResult } from './vi.js';
