@@ -120,7 +120,6 @@ describe('bayes.mcmc bad input', () => {
     const init = { x: fg.zeros([2, 2]) };
     await expect(fg.bayes.mcmc(gauss, init, { warmpu: 10 } as never)).rejects.toThrow(/bayes.mcmc: unknown option "warmpu"; known: method, chains, warmup, samples, seed, stepSize, steps, targetAccept/);
     await expect(fg.bayes.mcmc(gauss, init, { method: 'gibbs' as never })).rejects.toThrow(/bayes.mcmc: method must be one of/);
-    await expect(fg.bayes.mcmc(gauss, init, { method: 'nuts' })).rejects.toThrow(/bayes.mcmc: method 'nuts' is not available yet/);
     await expect(fg.bayes.mcmc(gauss, init, { stepSize: -1 })).rejects.toThrow(/bayes.mcmc: stepSize must be a positive finite number, got -1/);
     await expect(fg.bayes.mcmc(gauss, init, { method: 'rwm', steps: 3 })).rejects.toThrow(/bayes.mcmc: steps applies to method 'hmc' only/);
     await expect(fg.bayes.mcmc(gauss, init, { samples: 0 })).rejects.toThrow(/bayes.mcmc: samples must be an integer ≥ 1, got 0/);

@@ -14,11 +14,12 @@ import { Tensor } from '../../engine/tensor.js';
 import { leavesOf } from '../optim/tree.js';
 import { dualAveragingStart, dualAveragingUpdate, metricCollectStart, metricWindowEnds, welfordUpdate, welfordVariance, type DualAveraging, type Welford } from './adapt.js';
 import { checkKeys, intOption, positiveOption, subSeed } from './options.js';
+import { nutsTransition, type NutsContext } from './nuts.js';
 
 export type McmcMethod = 'rwm' | 'mala' | 'hmc' | 'nuts';
 
 export interface McmcOptions {
-  /** 'hmc' (default): leapfrog with `steps` steps; 'mala': one leapfrog step (Langevin); 'rwm': Gaussian random walk */
+  /** 'hmc' (default): leapfrog with `steps` steps; 'nuts': multinomial NUTS (max tree depth 10); 'mala': one leapfrog step (Langevin); 'rwm': Gaussian random walk */
   method?: McmcMethod;
   /** number of chains; the leading axis of every leaf of init (default: that axis' size) */
   chains?: number;
@@ -47,13 +48,14 @@ export interface McmcResult<P> {
   divergences: number[];
   /** the step size of the kept draws (one for all chains; jittered ±20% per HMC iteration) */
   stepSize: number;
-  /** per chain: log-density evaluations made (each with its gradient for hmc/mala), warm-up included */
+  /** per chain: log-density evaluations made (each with its gradient except for rwm), warm-up included; NUTS counts the steps of the batch (the longest chain's) */
   evaluations: number;
 }
 
 const KNOWN = ['method', 'chains', 'warmup', 'samples', 'seed', 'stepSize', 'steps', 'targetAccept'];
 const TARGET: Record<string, number> = { hmc: 0.8, nuts: 0.8, mala: 0.574, rwm: 0.234 };
 const DIVERGENCE = 1000;
+const MAX_TREE_DEPTH = 10;
 
 interface ChainState {
   x: Tensor[];
@@ -89,13 +91,12 @@ export async function mcmc<P>(logDensity: (params: P) => Tensor, init: P, option
   if (typeof logDensity !== 'function') throw new ArgumentError(`${who}: logDensity must be a function of a parameter tree, got ${typeof logDensity}`);
   const method = o.method ?? 'hmc';
   if (!(method in TARGET)) throw new ArgumentError(`${who}: method must be one of 'rwm', 'mala', 'hmc', 'nuts', got ${JSON.stringify(method)}`);
-  if (method === 'nuts') throw new ArgumentError(`${who}: method 'nuts' is not available yet; use 'hmc' (fixed trajectory length), 'mala' or 'rwm'`);
   const warmup = intOption(who, 'warmup', o.warmup, 500, 0);
   const nSamples = intOption(who, 'samples', o.samples, 1000, 1);
   const seed = intOption(who, 'seed', o.seed, 0, 0);
   const fixedStep = positiveOption(who, 'stepSize', o.stepSize);
   if (o.steps !== undefined && method !== 'hmc') throw new ArgumentError(`${who}: steps applies to method 'hmc' only (mala takes one leapfrog step, rwm none)`);
-  const steps = method === 'hmc' ? intOption(who, 'steps', o.steps, 10, 1) : method === 'mala' ? 1 : 0;
+  const steps = method === 'hmc' ? intOption(who, 'steps', o.steps, 10, 1) : method === 'rwm' ? 0 : 1;
   const target = o.targetAccept === undefined ? TARGET[method]! : o.targetAccept;
   if (typeof target !== 'number' || !(target > 0 && target < 1)) throw new ArgumentError(`${who}: targetAccept must be in (0, 1), got ${String(target)}`);
 
@@ -179,6 +180,21 @@ export async function mcmc<P>(logDensity: (params: P) => Tensor, init: P, option
     return { next, alpha, divergent };
   });
 
+  let evaluations = 1;
+  const nutsContext: NutsContext = { chains, seed, maxDepth: MAX_TREE_DEPTH, divergence: DIVERGENCE, evaluate, col, perChain };
+  /** one iteration of the chosen method; NUTS reads back once per doubling of its trajectories */
+  const iterate = async (s: ChainState, i: number, eps: Tensor, minv: Tensor[]) => {
+    if (method !== 'nuts') {
+      evaluations += Math.max(steps, 1);
+      return transition(s, i, eps, minv);
+    }
+    const p0 = tidy(() => normals(i, 0).map((z, k) => div(z, sqrt(minv[k]!))));
+    const r = await nutsTransition(nutsContext, s, p0, eps, minv, i);
+    evaluations += r.steps;
+    for (const t of p0) if (!flatten(r.next).leaves.includes(t)) t.dispose();
+    return r;
+  };
+
   const backend = x0[0]!.backend;
   const initialStep = fixedStep ?? (method === 'rwm' ? 2.38 / Math.sqrt(dim) : 0.1);
   // one step size and one diagonal metric for all chains, adapted from all chains' statistics
@@ -193,7 +209,7 @@ export async function mcmc<P>(logDensity: (params: P) => Tensor, init: P, option
 
   const userInit = new Set(x0);
   for (let i = 0; i < warmup; i++) {
-    const { next, alpha, divergent } = transition(state, i, eps, minv);
+    const { next, alpha, divergent } = await iterate(state, i, eps, minv);
     release(state, next, userInit);
     state = next;
     divergent.dispose();
@@ -238,7 +254,7 @@ export async function mcmc<P>(logDensity: (params: P) => Tensor, init: P, option
   let acceptSum = fromValues(new Float64Array(chains), [chains], backend);
   let divergences = fromValues(new Float64Array(chains), [chains], backend);
   for (let i = warmup; i < warmup + nSamples; i++) {
-    const { next, alpha, divergent } = transition(state, i, eps, minv);
+    const { next, alpha, divergent } = await iterate(state, i, eps, minv);
     release(state, next, saved);
     state = next;
     state.x.forEach((x, k) => { kept[k]!.push(x); saved.add(x); });
@@ -260,7 +276,7 @@ export async function mcmc<P>(logDensity: (params: P) => Tensor, init: P, option
     acceptRate: Array.from(acc, (v) => v / nSamples),
     divergences: Array.from(divs, Math.round),
     stepSize: step[0]!,
-    evaluations: 1 + (warmup + nSamples) * Math.max(steps, 1),
+    evaluations,
   };
 }
 
