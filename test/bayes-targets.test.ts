@@ -116,6 +116,11 @@ describe('bayes.mcmc bad input', () => {
     await expect(fg.bayes.mcmc(gauss, { x: fg.zeros([4, 2]) }, { chains: 8 })).rejects.toThrow(/bayes.mcmc: chains is 8 but the leaves of init have a leading \(chain\) axis of 4/);
     await expect(fg.bayes.mcmc(gauss, { x: fg.tensor(1) }, {})).rejects.toThrow(/bayes.mcmc: init.x is a scalar; every leaf of init needs a leading chain axis/);
   });
+  it('a step size that collapses during warm-up is reported', async () => {
+    // the gradient ~1e30 makes every leapfrog step overshoot: dual averaging drives ε to ~0
+    const steep = (p: { x: fg.Tensor }) => fg.mul(fg.sum(fg.square(p.x)), -1e30);
+    await expect(fg.bayes.mcmc(steep, { x: fg.ones([2, 1]) }, { method: 'hmc', warmup: 100, samples: 5, steps: 2 })).rejects.toThrow(/bayes.mcmc: the step size collapsed to .* during warm-up/);
+  });
   it('unknown options and bad values', async () => {
     const init = { x: fg.zeros([2, 2]) };
     await expect(fg.bayes.mcmc(gauss, init, { warmpu: 10 } as never)).rejects.toThrow(/bayes.mcmc: unknown option "warmpu"; known: method, chains, warmup, samples, seed, stepSize, steps, targetAccept/);

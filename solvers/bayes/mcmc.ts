@@ -56,6 +56,8 @@ const KNOWN = ['method', 'chains', 'warmup', 'samples', 'seed', 'stepSize', 'ste
 const TARGET: Record<string, number> = { hmc: 0.8, nuts: 0.8, mala: 0.574, rwm: 0.234 };
 const DIVERGENCE = 1000;
 const MAX_TREE_DEPTH = 10;
+/** an adapted step size below this (in the metric's units, where O(1) is usual) means adaptation failed */
+const MIN_STEP = 1e-12;
 
 interface ChainState {
   x: Tensor[];
@@ -247,6 +249,13 @@ export async function mcmc<P>(logDensity: (params: P) => Tensor, init: P, option
     release([da.mu, da.hBar, da.logEps, da.logEpsBar], null);
   }
   if (wf) release([wf.mean, wf.m2], null);
+  if (da) {
+    const adapted = (await eps.data())[0]!;
+    if (!(adapted > MIN_STEP)) {
+      release([state, minv, eps], null, userInit);
+      throw new NumericalError(`${who}: the step size collapsed to ${adapted} during warm-up (nearly every proposal was rejected): the log density may be discontinuous, not finite around the chains, or scaled far from 1; check it, or pass a fixed stepSize`);
+    }
+  }
 
   const kept: Tensor[][] = x0.map(() => []);
   const keptLogp: Tensor[] = [];
