@@ -87,3 +87,28 @@ describe('bayes.mcmc on a Bayesian linear regression', () => {
     });
   }
 });
+
+describe('bayes.logPosterior of a model', () => {
+  it('an MLP: the value is log N(y | apply(params, x), σ²) + the prior, and its chains run batched', async () => {
+    const net = fg.models.mlp({ sizes: [1, 4, 1], seed: 1 });
+    const x = fg.reshape(fg.tensor([-1, -0.5, 0, 0.5, 1]), [5, 1]);
+    const y = fg.mul(fg.mul(x, x), x);
+    const post = fg.bayes.logPosterior(net, { x, y }, { noise: 0.2, priorScale: 1.5 });
+    // by hand from the model's output and the parameters' values
+    const pred = Array.from(await net.apply(net.params, x).data());
+    const yv = Array.from(await y.data());
+    const theta = (await Promise.all(fg.models.leaves(net.params).map((l) => l.tensor.data()))).flatMap((d) => Array.from(d));
+    const logLik = yv.reduce((s, v, i) => s - 0.5 * ((v - pred[i]!) / 0.2) ** 2 - Math.log(0.2) - 0.5 * Math.log(2 * Math.PI), 0);
+    const logPrior = theta.reduce((s, v) => s - 0.5 * (v / 1.5) ** 2 - Math.log(1.5) - 0.5 * Math.log(2 * Math.PI), 0);
+    expect(await post(net.params).item()).toBeCloseTo(logLik + logPrior, 10);
+
+    const init = fg.models.mapTree(net.params, (p: fg.Tensor) => fg.add(fg.broadcastTo(p, [4, ...p.shape]), fg.mul(fg.randn([4, ...p.shape], { seed: 2 }), 0.1)));
+    const r = await fg.bayes.mcmc(post, init, { method: 'hmc', warmup: 40, samples: 10, steps: 3, seed: 1 });
+    expect(r.samples.layers[0].W.shape).toEqual([4, 10, 1, 4]);
+    const lp = await r.logDensity.data();
+    expect(lp.every(Number.isFinite)).toBe(true);
+    // every stored log density is the log posterior of its draw (chain 2, draw 7)
+    const draw = fg.models.mapTree(r.samples, (t: fg.Tensor) => fg.reshape(fg.slice(t, [2, 7, ...t.shape.slice(2).map(() => 0)], [3, 8, ...t.shape.slice(2)]), t.shape.slice(2)));
+    expect(await post(draw).item()).toBeCloseTo(lp[2 * 10 + 7]!, 9);
+  });
+});

@@ -56,6 +56,7 @@ const KNOWN = ['method', 'chains', 'warmup', 'samples', 'seed', 'stepSize', 'ste
 const TARGET: Record<string, number> = { hmc: 0.8, nuts: 0.8, mala: 0.574, rwm: 0.234 };
 const DIVERGENCE = 1000;
 const MAX_TREE_DEPTH = 10;
+const SYNC_EVERY = 8;
 /** an adapted step size below this (in the metric's units, where O(1) is usual) means adaptation failed */
 const MIN_STEP = 1e-12;
 
@@ -186,6 +187,8 @@ export async function mcmc<P>(logDensity: (params: P) => Tensor, init: P, option
   const nutsContext: NutsContext = { chains, seed, maxDepth: MAX_TREE_DEPTH, divergence: DIVERGENCE, evaluate, col, perChain };
   /** one iteration of the chosen method; NUTS reads back once per doubling of its trajectories */
   const iterate = async (s: ChainState, i: number, eps: Tensor, minv: Tensor[]) => {
+    // on a GPU, wait for the queue now and then (one small read) so that recorded work cannot pile up
+    if (i % SYNC_EVERY === SYNC_EVERY - 1 && s.logp.backend.name !== 'cpu') await s.logp.data();
     if (method !== 'nuts') {
       evaluations += Math.max(steps, 1);
       return transition(s, i, eps, minv);
