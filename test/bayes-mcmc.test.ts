@@ -112,3 +112,23 @@ describe('bayes.logPosterior of a model', () => {
     expect(await post(draw).item()).toBeCloseTo(lp[2 * 10 + 7]!, 9);
   });
 });
+
+describe('bayes.predictive', () => {
+  it('mean and band of a linear model over draws equal those computed draw by draw', async () => {
+    const samples = { w: fg.randn([2, 25, 2, 1], { seed: 1 }), b: fg.randn([2, 25, 1], { seed: 2 }) };
+    const X = fg.randn([3, 2], { seed: 3 });
+    const apply = (p: Lin, x: fg.Tensor) => fg.add(fg.matmul(x, p.w), p.b);
+    const r = await fg.bayes.predictive(apply, samples, X, { level: 0.8 });
+    expect(r.mean.shape).toEqual([3, 1]);
+    const [w, b, x] = [await samples.w.data(), await samples.b.data(), await X.data()];
+    const outs = [0, 1, 2].map((n) => Array.from({ length: 50 }, (_, d) => x[2 * n]! * w[2 * d]! + x[2 * n + 1]! * w[2 * d + 1]! + b[d]!).sort((p, q) => p - q));
+    const quant = (s: number[], p: number) => { const pos = p * 49; const lo = Math.floor(pos); return s[lo]! + (pos - lo) * (s[lo + 1]! - s[lo]!); };
+    const [mean, lower, upper] = [await r.mean.data(), await r.lower.data(), await r.upper.data()];
+    outs.forEach((s, n) => {
+      expect(mean[n]!).toBeCloseTo(s.reduce((a, v) => a + v, 0) / 50, 12);
+      expect(lower[n]!).toBeCloseTo(quant(s, 0.1), 12);
+      expect(upper[n]!).toBeCloseTo(quant(s, 0.9), 12);
+    });
+    await expect(fg.bayes.predictive(apply, samples, X, { level: 2 })).rejects.toThrow(/bayes.predictive: level must be in \(0, 1\)/);
+  });
+});

@@ -3,3 +3,4 @@ export { gaussianLogLikelihood, gaussianLogPrior, laplaceLogPrior, logPosterior,
 export { mcmc, type McmcOptions, type McmcResult, type McmcMethod } from './mcmc.js';
 export { rhat, ess, mcse, normalQuantile, type EssKind, type Draws, type PerParameter } from './diagnostics.js';
 export { vi, type ViOptions, type ViResult } from './vi.js';
+export { predictive, type PredictiveResult } from './predictive.js';
