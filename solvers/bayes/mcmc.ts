@@ -135,7 +135,12 @@ export async function mcmc<P>(logDensity: (params: P) => Tensor, init: P, option
 
   // the initial point: every chain's log density and gradient must be finite
   let state: ChainState = tidy(() => ({ x: x0, ...evaluate(x0) }));
-  await checkInitial(who, state, leaves.paths, chains);
+  try {
+    await checkInitial(who, state, leaves.paths, chains);
+  } catch (e) {
+    release(state, null, new Set(x0));
+    throw e;
+  }
 
   const normals = (i: number, stream: number) => state.x.map((x, k) => fromValues(normalArray(x.size, subSeed(seed, i, 2 * k + stream)), x.shape, x.backend));
   const logUniform = (i: number) => fromValues(Array.from(uniformArray(chains, subSeed(seed, i, -1)), Math.log), [chains], x0[0]!.backend);
