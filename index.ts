@@ -22,3 +22,4 @@ export * as linalg from './solvers/linalg/index.js';
 export * as io from './solvers/io/index.js';
 export { sdeint, BrownianTree, type SdeFunc, type SdeMethod, type SdeintOptions } from './solvers/sde/index.js';
 export * as analysis from './analysis/index.js';
+export * as bayes from './solvers/bayes/index.js';
