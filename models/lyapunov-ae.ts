@@ -115,7 +115,8 @@ export function lyapunovAutoencoder(opts: LyapunovAutoencoderOptions): LyapunovA
   const h = typeof opts.hidden === 'object' ? opts.hidden : { encoder: opts.hidden ?? 32, decoder: opts.hidden ?? 32 };
   const he = checkInt(who, 'hidden (encoder)', h.encoder, 0);
   const hd = checkInt(who, 'hidden (decoder)', h.decoder, 0);
-  const seed = checkInt(who, 'seed', opts.seed ?? 0, 0);
+  const seed = opts.seed ?? 0;
+  if (!Number.isSafeInteger(seed)) throw new fg.ArgumentError(`${who}: seed must be an integer, got ${String(seed)}`);
   const enc = mlp({ sizes: he ? [m, he, k] : [m, k], seed: subSeed(seed, 1) });
   const dec = mlp({ sizes: hd ? [k, hd, m] : [k, m], seed: subSeed(seed, 2) });
   const omega = fg.add(fg.mul(fg.eye(k), 0.9), fg.mul(initTensor('glorotUniform', [k, k], subSeed(seed, 3)), 0.1));

@@ -9,7 +9,10 @@ import { checkFunction, checkInt, checkNumbers, checkParamTree, checkReal, check
 const positive = (x: number) => x > 0;
 const nonNegative = (x: number) => x >= 0;
 /** an optional seed: any integer */
-const seedOf = (who: string, v: unknown) => (v === undefined ? 0 : checkInt(who, 'seed', v, Number.MIN_SAFE_INTEGER));
+function seedOf(who: string, v: unknown): number {
+  if (v !== undefined && !Number.isSafeInteger(v)) throw new fg.ArgumentError(`${who}: seed must be an integer, got ${String(v)}`);
+  return (v as number | undefined) ?? 0;
+}
 /** observation times: at least two finite numbers */
 const timesOf = (who: string, ts: unknown) => Array.from(checkNumbers(who, 'ts', ts, 2));
 
@@ -187,7 +190,7 @@ export function sampleNeuralSde(model: NeuralSde, params: NeuralSde['params'], y
   o = fg.checkOptions(who, o, SAMPLE_SDE_KEYS) as SampleSdeOptions;
   checkInt(who, 'paths', o.paths);
   checkReal(who, 'dt', o.dt, positive, 'a positive number');
-  checkInt(who, 'seed', o.seed, Number.MIN_SAFE_INTEGER);
+  if (!Number.isSafeInteger(o.seed)) throw new fg.ArgumentError(`${who}: seed must be an integer, got ${String(o.seed)}`);
   const start = fg.tensor(Array.from({ length: o.paths }, () => y0));
   return fg.sdeint(model.f, model.g, start, ts, { dt: o.dt, seed: o.seed, params });
 }

@@ -134,6 +134,7 @@ const fns = (): Entry[] => [
   e('customVjp', (n, f, b, o) => fg.customVjp(n, f, b, o), () => ['twice', (x: fg.Tensor) => fg.mul(x, 2), (_: fg.Tensor[], __: fg.Tensor, g: fg.Tensor) => [fg.mul(g, 2)], {}]),
   e('gradcheck', fg.gradcheck, () => [(x: fg.Tensor) => fg.sum(fg.square(x)), [v3()], { maxElements: 2 }]),
   e('odeint', fg.odeint, () => [(_t: number, y: fg.Tensor) => fg.neg(y), v3(), [0, 1], { method: 'euler', steps: 2 }]),
+  ...(['backwardEuler', 'trapezoid', 'rosenbrock23'] as const).map((method) => e('odeint', fg.odeint, () => [(_t: number, y: fg.Tensor) => fg.neg(y), v3(), [0, 1], method === 'rosenbrock23' ? { method } : { method, steps: 2 }])),
   e('odeintGrid', fg.odeintGrid, () => [(_t: number, y: fg.Tensor) => fg.neg(y), v3(), [0, 1], { method: 'euler', steps: 2 }]),
   // linalg
   e('eig', fg.linalg.eig, () => [sq(), { left: true }]),

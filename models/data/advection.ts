@@ -54,7 +54,9 @@ export function advectionDiffusion(o: AdvectionOptions = {}): AdvectionData {
   const m = checkInt(who, 'observed', o.observed ?? 64);
   const noise = checkReal(who, 'noise', o.noise ?? 0.01, (x) => x >= 0, 'a number ≥ 0');
   const K = checkInt(who, 'modes', o.modes ?? 3);
-  const rng = new Rng(checkInt(who, 'seed', o.seed ?? 0, 0));
+  const seed = o.seed ?? 0;
+  if (!Number.isSafeInteger(seed)) throw new fg.ArgumentError(`${who}: seed must be an integer, got ${String(seed)}`);
+  const rng = new Rng(seed);
   const h = 1 / N;
   const rhs = (_t: number, u: number[]) => u.map((_, i) => {
     const l = u[(i + N - 1) % N]!;
