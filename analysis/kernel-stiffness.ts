@@ -25,7 +25,7 @@ export interface KernelStiffnessOptions {
   normalize?: boolean;
 }
 
-const KS_KEYS = ['gamma', 'normalize'];
+const KS_KEYS = fg.optionKeys<KernelStiffnessOptions>({ gamma: true, normalize: true });
 const shape = (t: fg.Tensor) => `[${t.shape.join(', ')}]`;
 
 /** ‖W − M_p‖²_F for W [..., d, d] and particles [..., P, d, d]: [..., P]. */
@@ -50,7 +50,11 @@ export function kernelStiffness(W: fg.Tensor, particles: Particles, opts: Kernel
   fg.checkOptions(who, opts, KS_KEYS);
   const d = W.shape[W.rank - 1]!;
   if (W.shape[W.rank - 2] !== d) throw new fg.ShapeError(`${who}: W has shape ${shape(W)}, expected square matrices [..., d, d]`);
+  if (particles != null && typeof particles !== 'object') throw new fg.ArgumentError(`${who}: particles must be a particle set (fg.analysis.kernelParticles(…)) or { points, values }, got ${typeof particles}`);
   const { points, values } = particles ?? {};
+  for (const [name, t] of [['points', points], ['values', values]] as const) {
+    if (t !== null && t !== undefined && !(t instanceof fg.Tensor)) throw new fg.ArgumentError(`${who}: particles.${name} must be a Tensor, got ${typeof t}`);
+  }
   if (!points || !values || points.shape[points.rank - 3] === 0) {
     throw new fg.ArgumentError(`${who}: the particle set is empty; fill it first (particles.refresh(W), or pass { points [..., P, d, d], values [..., P] } with P ≥ 1)`);
   }
@@ -83,7 +87,7 @@ export interface KernelParticleOptions {
   seed?: number;
 }
 
-const KP_KEYS = ['size', 'fresh', 'spread', 'measure', 'seed'];
+const KP_KEYS = fg.optionKeys<KernelParticleOptions>({ size: true, fresh: true, spread: true, measure: true, seed: true });
 
 /** A particle set that follows W: each refresh adds fresh samples around it and keeps the nearest. */
 export interface KernelParticles extends Particles {
@@ -109,6 +113,7 @@ export function kernelParticles(opts: KernelParticleOptions = {}): KernelParticl
   const measure = opts.measure ?? fg.linalg.stiffness;
   if (typeof measure !== 'function') throw new fg.ArgumentError(`${who}: measure must be a function (matrices [..., d, d]) => values [...]`);
   const seed = opts.seed ?? 0;
+  if (!Number.isInteger(seed)) throw new fg.ArgumentError(`${who}: seed must be an integer, got ${String(seed)}`);
   let points: fg.Tensor | null = null;
   let values: fg.Tensor | null = null;
   let refreshes = 0;
@@ -119,6 +124,7 @@ export function kernelParticles(opts: KernelParticleOptions = {}): KernelParticl
     refresh(Wt: fg.Tensor) {
       tensorArg('kernelParticles.refresh', 'W', Wt, 2);
       const d = Wt.shape[Wt.rank - 1]!;
+      if (Wt.shape[Wt.rank - 2] !== d) throw new fg.ShapeError(`kernelParticles.refresh: W has shape ${shape(Wt)}, expected square matrices [..., d, d]`);
       const batch = Wt.shape.slice(0, -2);
       if (points && points.shape.slice(0, -3).join() !== batch.join()) {
         throw new fg.ShapeError(`kernelParticles.refresh: W has shape ${shape(Wt)} but the set holds particles for matrices [${[...points.shape.slice(0, -3), d, d].join(', ')}]`);
@@ -164,11 +170,19 @@ export function kernelParticles(opts: KernelParticleOptions = {}): KernelParticl
  * never excite): max|λ| − rate. A scalar tensor, differentiable in the states (so a penalty
  * max|λ| − rate also rewards trajectories that use the fast modes).
  */
-export function activeTimeScale(states: fg.Tensor | readonly fg.Tensor[], opts: { dt: number }): fg.Tensor {
+export interface ActiveTimeScaleOptions {
+  /** the step between states */
+  dt: number;
+}
+
+const ATS_KEYS = fg.optionKeys<ActiveTimeScaleOptions>({ dt: true });
+
+export function activeTimeScale(states: fg.Tensor | readonly fg.Tensor[], opts: ActiveTimeScaleOptions): fg.Tensor {
   const who = 'activeTimeScale';
+  if (Array.isArray(states)) states.forEach((s, i) => tensorArg(who, `states[${i}]`, s));
   const x = Array.isArray(states) ? fg.stack(states as fg.Tensor[]) : (states as fg.Tensor);
   tensorArg(who, 'states', x, 2);
-  fg.checkOptions(who, opts, ['dt']);
+  fg.checkOptions(who, opts, ATS_KEYS);
   const dt = positive(who, 'dt', opts?.dt);
   const N = x.shape[0]! - 1;
   if (N < 1) throw new fg.ShapeError(`${who}: states has shape ${shape(x)}: a trajectory needs at least two states`);

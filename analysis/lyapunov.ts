@@ -22,7 +22,7 @@ export interface LyapunovOptions<P = any> {
   t0?: number;
 }
 
-const KEYS = ['params', 'T', 'dt', 'method', 'qrEvery', 't0'];
+const KEYS = fg.optionKeys<LyapunovOptions>({ params: true, T: true, dt: true, method: true, qrEvery: true, t0: true });
 
 /**
  * Finite-time Lyapunov exponents of the flow of dy/dt = f(t, y, params) from y0 over [t0, t0 + T],

@@ -26,5 +26,5 @@ export { fitNkn, relativeL2, withoutKernel, type FitOptions } from './nkn-train.
 export { darcyBatch, darcyTestError, meanSolutionError, type DarcyGraph } from './nkn-darcy.js';
 export { stiffnessPenalty, layerStiffness, layerStack, type StiffnessMeasure } from './stiffness.js';
 export { lineSlope, logSlope } from './slope.js';
-export { stochasticOscillator, neuralSde, pathMoments, fitNeuralSde, sampleNeuralSde, fitLinearNode, type NeuralSde, type OscillatorOptions, type SdeFitOptions, type LinearNodeFit } from './stochastic.js';
+export { stochasticOscillator, neuralSde, pathMoments, fitNeuralSde, sampleNeuralSde, fitLinearNode, type NeuralSde, type NeuralSdeOptions, type OscillatorOptions, type SdeFitOptions, type SampleSdeOptions, type LinearNodeFit, type LinearNodeFitOptions } from './stochastic.js';
 export { lyapunovAutoencoder, lyapunovPrior, fitLyapunovAutoencoder, type AutoencoderFitOptions, type AutoencoderLog, type LyapunovAutoencoder, type LyapunovAutoencoderOptions, type LyapunovAutoencoderParams, type LyapunovPrior, type LyapunovPriorOptions, type LossWeights } from './lyapunov-ae.js';

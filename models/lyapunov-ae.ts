@@ -4,7 +4,7 @@
 import * as fg from '../index.js';
 import { mlp, type MlpParams } from './dense.js';
 import { initTensor } from './init.js';
-import { checkInt, checkReal } from './model.js';
+import { checkInput, checkInt, checkParamTree, checkReal, checkShaped } from './model.js';
 import { subSeed } from './random.js';
 import { countParams, disposeTree } from './tree.js';
 
@@ -12,6 +12,8 @@ export interface LyapunovPriorOptions {
   /** width γ of ρ(p) = exp(−|p − 1|/γ) for p < 0 (default 1) */
   gamma?: number;
 }
+
+const PRIOR_KEYS = fg.optionKeys<LyapunovPriorOptions>({ gamma: true });
 
 export interface LyapunovPrior {
   /** Σᵢ ρ(pᵢ): 0 when P is positive definite (Ω stable), positive otherwise */
@@ -38,6 +40,7 @@ export interface LyapunovPrior {
 export function lyapunovPrior(omega: fg.Tensor, opts: LyapunovPriorOptions = {}): LyapunovPrior {
   const who = 'lyapunovPrior';
   if (!(omega instanceof fg.Tensor)) throw new fg.ArgumentError(`${who}: omega must be a Tensor, got ${omega === null ? 'null' : typeof omega}`);
+  opts = fg.checkOptions(who, opts, PRIOR_KEYS);
   const k = omega.shape[omega.rank - 1];
   if (omega.rank !== 2 || omega.shape[0] !== k) throw new fg.ShapeError(`${who}: omega has shape [${omega.shape.join(', ')}], expected a square matrix [k, k]`);
   const gamma = checkReal(who, 'gamma', opts.gamma ?? 1, (x) => x > 0, 'a positive number');
@@ -74,6 +77,16 @@ export interface LossWeights {
   gamma?: number;
 }
 
+const AUTOENCODER_KEYS = fg.optionKeys<LyapunovAutoencoderOptions>({ observed: true, latent: true, hidden: true, seed: true });
+const HIDDEN_KEYS = fg.optionKeys<Exclude<LyapunovAutoencoderOptions['hidden'], number | undefined>>({ encoder: true, decoder: true });
+const WEIGHT_KEYS = fg.optionKeys<LossWeights>({ lambda: true, kappa: true, gamma: true });
+
+/** Checks loss weights λ, κ ≥ 0 and γ > 0 (each optional). */
+function checkWeights(who: string, w: LossWeights): void {
+  for (const k of ['lambda', 'kappa'] as const) if (w[k] !== undefined) checkReal(who, k, w[k], (x) => x >= 0, 'a number ≥ 0');
+  if (w.gamma !== undefined) checkReal(who, 'gamma', w.gamma, (x) => x > 0, 'a positive number');
+}
+
 export interface LyapunovAutoencoder {
   readonly name: string;
   readonly params: LyapunovAutoencoderParams;
@@ -95,25 +108,34 @@ export interface LyapunovAutoencoder {
 
 export function lyapunovAutoencoder(opts: LyapunovAutoencoderOptions): LyapunovAutoencoder {
   const who = 'lyapunovAutoencoder';
-  const m = checkInt(who, 'observed', opts?.observed);
+  opts = fg.checkOptions(who, opts, AUTOENCODER_KEYS) as LyapunovAutoencoderOptions;
+  const m = checkInt(who, 'observed', opts.observed);
   const k = checkInt(who, 'latent', opts.latent);
-  const h = typeof opts.hidden === 'object' && opts.hidden !== null ? opts.hidden : { encoder: opts.hidden ?? 32, decoder: opts.hidden ?? 32 };
+  if (typeof opts.hidden === 'object') fg.checkOptions(`${who}: hidden`, opts.hidden, HIDDEN_KEYS);
+  const h = typeof opts.hidden === 'object' ? opts.hidden : { encoder: opts.hidden ?? 32, decoder: opts.hidden ?? 32 };
   const he = checkInt(who, 'hidden (encoder)', h.encoder, 0);
   const hd = checkInt(who, 'hidden (decoder)', h.decoder, 0);
   const seed = opts.seed ?? 0;
+  if (!Number.isSafeInteger(seed)) throw new fg.ArgumentError(`${who}: seed must be an integer, got ${String(seed)}`);
   const enc = mlp({ sizes: he ? [m, he, k] : [m, k], seed: subSeed(seed, 1) });
   const dec = mlp({ sizes: hd ? [k, hd, m] : [k, m], seed: subSeed(seed, 2) });
   const omega = fg.add(fg.mul(fg.eye(k), 0.9), fg.mul(initTensor('glorotUniform', [k, k], subSeed(seed, 3)), 0.1));
   const params: LyapunovAutoencoderParams = { encoder: enc.params, decoder: dec.params, omega };
-  const encode = (p: LyapunovAutoencoderParams, y: fg.Tensor) => enc.apply(p.encoder, y);
-  const decode = (p: LyapunovAutoencoderParams, z: fg.Tensor) => dec.apply(p.decoder, z);
-  const step = (p: LyapunovAutoencoderParams, z: fg.Tensor) => fg.matmul(z, p.omega, { transB: true });
+  // each method checks its parameters and its batch, so that junk is named by the method called
+  const checked = (method: string, p: unknown, x: unknown, width: number, what: string) => {
+    checkParamTree(`${who}.${method}`, p, params);
+    checkInput(`${who}.${method}: ${what}`, x, [width]);
+  };
+  const encode = (p: LyapunovAutoencoderParams, y: fg.Tensor) => (checked('encode', p, y, m, 'y'), enc.apply(p.encoder, y));
+  const decode = (p: LyapunovAutoencoderParams, z: fg.Tensor) => (checked('decode', p, z, k, 'z'), dec.apply(p.decoder, z));
+  const step = (p: LyapunovAutoencoderParams, z: fg.Tensor) => (checked('step', p, z, k, 'z'), fg.matmul(z, p.omega, { transB: true }));
   const sq = (a: fg.Tensor, b: fg.Tensor) => fg.mean(fg.sum(fg.square(fg.sub(a, b)), -1));
   return {
     name: `lyapunov-autoencoder ${m}→${k}→${m}`,
     params, parameterCount: countParams(params), observed: m, latent: k,
     encode, decode, step,
     predict(p, y0, steps) {
+      checked('predict', p, y0, m, 'y0');
       checkInt(`${who}.predict`, 'steps', steps, 0);
       const out: fg.Tensor[] = [];
       let z = encode(p, y0);
@@ -124,6 +146,10 @@ export function lyapunovAutoencoder(opts: LyapunovAutoencoderOptions): LyapunovA
       return fg.stack(out);
     },
     loss(p, y0, y1, y2, w = {}) {
+      w = fg.checkOptions(`${who}.loss`, w, WEIGHT_KEYS);
+      checkWeights(`${who}.loss`, w);
+      for (const [name, y] of [['y0', y0], ['y1', y1], ['y2', y2]] as const) checked('loss', p, y, m, name);
+      if (y1.shape[0] !== y0.shape[0] || y2.shape[0] !== y0.shape[0]) throw new fg.ShapeError(`${who}.loss: the windows y0, y1, y2 have batches ${y0.shape[0]}, ${y1.shape[0]}, ${y2.shape[0]}; expected equal`);
       const z0 = encode(p, y0);
       const z1 = step(p, z0);
       const z2 = step(p, z1);
@@ -143,6 +169,8 @@ export interface AutoencoderFitOptions extends LossWeights {
   logEvery?: number;
 }
 
+const FIT_KEYS = fg.optionKeys<AutoencoderFitOptions>({ steps: true, lr: true, logEvery: true, lambda: true, kappa: true, gamma: true });
+
 export interface AutoencoderLog {
   step: number;
   loss: number;
@@ -158,11 +186,17 @@ export interface AutoencoderLog {
  */
 export async function fitLyapunovAutoencoder(model: LyapunovAutoencoder, Y: fg.Tensor, o: AutoencoderFitOptions): Promise<{ params: LyapunovAutoencoderParams; log: AutoencoderLog[] }> {
   const who = 'fitLyapunovAutoencoder';
+  checkShaped(who, 'model', model, ['params', 'observed', 'loss'], 'a model from fg.models.lyapunovAutoencoder(…)');
+  if (o === undefined) throw new fg.ArgumentError(`${who}: options { steps } are required`);
+  o = fg.checkOptions(who, o, FIT_KEYS) as AutoencoderFitOptions;
+  checkWeights(who, o);
+  if (o.lr !== undefined) checkReal(who, 'lr', o.lr, (x) => x > 0, 'a positive number');
   if (!(Y instanceof fg.Tensor) || Y.rank !== 3 || Y.shape[2] !== model.observed || Y.shape[1]! < 3) {
     throw new fg.ShapeError(`${who}: Y must be trajectories [samples, snapshots ≥ 3, ${model.observed}], got ${Y instanceof fg.Tensor ? `[${Y.shape.join(', ')}]` : typeof Y}`);
   }
   const steps = checkInt(who, 'steps', o.steps);
   const every = checkInt(who, 'logEvery', o.logEvery ?? 25);
+  const weights: LossWeights = { lambda: o.lambda, kappa: o.kappa, gamma: o.gamma };
   const [S, T, m] = Y.shape as [number, number, number];
   const window = (a: number) => fg.keep(fg.reshape(fg.slice(Y, [a], [a + T - 2], [1]), [S * (T - 2), m]));
   const [y0, y1, y2] = [window(0), window(1), window(2)];
@@ -172,7 +206,7 @@ export async function fitLyapunovAutoencoder(model: LyapunovAutoencoder, Y: fg.T
   try {
     for (let s = 1; s <= steps; s++) {
       const { value, next } = fg.tidy(() => {
-        const [value, grads] = fg.valueAndGrad((p: LyapunovAutoencoderParams) => model.loss(p, y0, y1, y2, o).loss)(params) as [fg.Tensor, LyapunovAutoencoderParams];
+        const [value, grads] = fg.valueAndGrad((p: LyapunovAutoencoderParams) => model.loss(p, y0, y1, y2, weights).loss)(params) as [fg.Tensor, LyapunovAutoencoderParams];
         return { value, next: opt.step(params, grads) };
       });
       if (s % every === 0 || s === steps) {

@@ -4,6 +4,17 @@
 // method. Public API only.
 import * as fg from '../index.js';
 import { mlp, type MlpParams } from './dense.js';
+import { checkFunction, checkInt, checkNumbers, checkParamTree, checkReal, checkShaped, checkTensor } from './model.js';
+
+const positive = (x: number) => x > 0;
+const nonNegative = (x: number) => x >= 0;
+/** an optional seed: any integer */
+function seedOf(who: string, v: unknown): number {
+  if (v !== undefined && !Number.isSafeInteger(v)) throw new fg.ArgumentError(`${who}: seed must be an integer, got ${String(v)}`);
+  return (v as number | undefined) ?? 0;
+}
+/** observation times: at least two finite numbers */
+const timesOf = (who: string, ts: unknown) => Array.from(checkNumbers(who, 'ts', ts, 2));
 
 /** The damped oscillator dx = v dt, dv = (−ω²x − γv) dt + σ dW (noise on the velocity). */
 export interface OscillatorOptions {
@@ -19,10 +30,19 @@ export interface OscillatorOptions {
   dt?: number;
 }
 
+const OSCILLATOR_KEYS = fg.optionKeys<OscillatorOptions>({ paths: true, ts: true, omega: true, gamma: true, sigma: true, noise: true, seed: true, dt: true });
+
 /** Noisy observations [ts.length, paths, 2] of the oscillator from (1, 0). */
 export function stochasticOscillator(o: OscillatorOptions): fg.Tensor {
-  const [omega, gamma, sigma] = [o.omega ?? 2, o.gamma ?? 0.3, o.sigma ?? 0.4];
-  const seed = o.seed ?? 0;
+  const who = 'stochasticOscillator';
+  if (o === undefined) throw new fg.ArgumentError(`${who}: options { paths, ts } are required`);
+  o = fg.checkOptions(who, o, OSCILLATOR_KEYS) as OscillatorOptions;
+  checkInt(who, 'paths', o.paths);
+  const ts = timesOf(who, o.ts);
+  const [omega, gamma, sigma] = [checkReal(who, 'omega', o.omega ?? 2), checkReal(who, 'gamma', o.gamma ?? 0.3), checkReal(who, 'sigma', o.sigma ?? 0.4)];
+  const noise = checkReal(who, 'noise', o.noise ?? 0.05, nonNegative, 'a number ≥ 0');
+  const dt = checkReal(who, 'dt', o.dt ?? 0.01, positive, 'a positive number');
+  const seed = seedOf(who, o.seed);
   const cols = (y: fg.Tensor) => [fg.slice(y, [0], [1], [-1]), fg.slice(y, [1], [2], [-1])] as const;
   const f = (_t: number, y: fg.Tensor) => {
     const [x, v] = cols(y);
@@ -31,11 +51,23 @@ export function stochasticOscillator(o: OscillatorOptions): fg.Tensor {
   const scale = fg.tensor([0, sigma]);
   const g = (_t: number, y: fg.Tensor) => fg.add(fg.mul(y, 0), scale);
   const y0 = fg.tensor(Array.from({ length: o.paths }, () => [1, 0]));
-  const clean = fg.sdeint(f, g, y0, o.ts, { dt: o.dt ?? 0.01, seed, method: 'milstein' });
-  return fg.add(clean, fg.randn(clean.shape as number[], { seed: seed + 1, std: o.noise ?? 0.05 }));
+  const clean = fg.sdeint(f, g, y0, ts, { dt, seed, method: 'milstein' });
+  return fg.add(clean, fg.randn(clean.shape as number[], { seed: seed + 1, std: noise }));
 }
 
+export interface NeuralSdeOptions {
+  /** state dimension */
+  dim: number;
+  /** hidden width of the drift and diffusion MLPs */
+  hidden: number;
+  seed?: number;
+}
+
+const NEURAL_SDE_KEYS = fg.optionKeys<NeuralSdeOptions>({ dim: true, hidden: true, seed: true });
+
 export interface NeuralSde {
+  /** state dimension */
+  dim: number;
   params: { drift: MlpParams; diffusion: MlpParams };
   /** f(t, y, params): the drift MLP */
   f: (t: number, y: fg.Tensor, p: NeuralSde['params']) => fg.Tensor;
@@ -44,10 +76,17 @@ export interface NeuralSde {
 }
 
 /** Drift and diffusion MLPs on states [paths, dim]. */
-export function neuralSde(o: { dim: number; hidden: number; seed?: number }): NeuralSde {
-  const drift = mlp({ sizes: [o.dim, o.hidden, o.hidden, o.dim], seed: o.seed ?? 0 });
-  const diffusion = mlp({ sizes: [o.dim, o.hidden, o.dim], seed: (o.seed ?? 0) + 1 });
+export function neuralSde(o: NeuralSdeOptions): NeuralSde {
+  const who = 'neuralSde';
+  if (o === undefined) throw new fg.ArgumentError(`${who}: options { dim, hidden } are required`);
+  o = fg.checkOptions(who, o, NEURAL_SDE_KEYS) as NeuralSdeOptions;
+  const dim = checkInt(who, 'dim', o.dim);
+  const hidden = checkInt(who, 'hidden', o.hidden);
+  const seed = seedOf(who, o.seed);
+  const drift = mlp({ sizes: [dim, hidden, hidden, dim], seed });
+  const diffusion = mlp({ sizes: [dim, hidden, dim], seed: seed + 1 });
   return {
+    dim,
     params: { drift: drift.params, diffusion: diffusion.params },
     f: (_t, y, p) => drift.apply(p.drift, y),
     g: (_t, y, p) => fg.softplus(fg.sub(diffusion.apply(p.diffusion, y), 2)),
@@ -56,10 +95,21 @@ export function neuralSde(o: { dim: number; hidden: number; seed?: number }): Ne
 
 /** Mean and standard deviation over paths (axis 1) of [times, paths, dim]. */
 export function pathMoments(x: fg.Tensor): { mean: fg.Tensor; std: fg.Tensor } {
+  checkPaths('pathMoments', 'x', x);
   const mean = fg.mean(x, 1, true);
   const std = fg.sqrt(fg.add(fg.mean(fg.square(fg.sub(x, mean)), 1), 1e-8));
   return { mean: fg.reshape(mean, [x.shape[0]!, x.shape[2]!]), std };
 }
+
+/** A tensor of paths [times, paths, dim] (with `dim` and `times` when given). */
+function checkPaths(who: string, what: string, x: unknown, dim?: number, times?: number): fg.Tensor {
+  const t = checkTensor(who, what, x);
+  const ok = t.rank === 3 && t.shape[1]! >= 1 && (dim === undefined || t.shape[2] === dim) && (times === undefined || t.shape[0] === times);
+  if (!ok) throw new fg.ShapeError(`${who}: ${what} has shape [${t.shape.join(', ')}], expected paths [${times ?? 'times'}, paths ≥ 1, ${dim ?? 'dim'}]`);
+  return t;
+}
+
+const checkNeuralSde = (who: string, model: unknown) => checkShaped(who, 'model', model, ['dim', 'params', 'f', 'g'], 'a model from fg.models.neuralSde(…)');
 
 export interface SdeFitOptions {
   steps: number;
@@ -77,7 +127,21 @@ export interface SdeFitOptions {
  * the mean and the standard deviation over paths at every time (fresh Brownian paths each step,
  * backprop through Euler–Maruyama). Returns the fitted parameters and the losses.
  */
+const SDE_FIT_KEYS = fg.optionKeys<SdeFitOptions>({ steps: true, lr: true, paths: true, dt: true, seed: true, onStep: true });
+
 export async function fitNeuralSde(model: NeuralSde, data: fg.Tensor, ts: number[], o: SdeFitOptions): Promise<{ params: NeuralSde['params']; losses: number[] }> {
+  const who = 'fitNeuralSde';
+  checkNeuralSde(who, model);
+  ts = timesOf(who, ts);
+  checkPaths(who, 'data', data, model.dim, ts.length);
+  if (o === undefined) throw new fg.ArgumentError(`${who}: options { steps, lr, paths, dt } are required`);
+  o = fg.checkOptions(who, o, SDE_FIT_KEYS) as SdeFitOptions;
+  checkInt(who, 'steps', o.steps, 0);
+  checkReal(who, 'lr', o.lr, positive, 'a positive number');
+  checkInt(who, 'paths', o.paths);
+  checkReal(who, 'dt', o.dt, positive, 'a positive number');
+  seedOf(who, o.seed);
+  if (o.onStep !== undefined) checkFunction(who, 'onStep', o.onStep);
   const target = pathMoments(data);
   const start = fg.reshape(fg.slice(target.mean, [0], [1]), [1, data.shape[2]!]);
   const y0 = fg.keep(fg.broadcastTo(start, [o.paths, data.shape[2]!]));
@@ -106,8 +170,27 @@ export async function fitNeuralSde(model: NeuralSde, data: fg.Tensor, ts: number
   return { params, losses };
 }
 
+export interface SampleSdeOptions {
+  paths: number;
+  dt: number;
+  seed: number;
+}
+
+const SAMPLE_SDE_KEYS = fg.optionKeys<SampleSdeOptions>({ paths: true, dt: true, seed: true });
+
 /** Sample paths [ts.length, paths, dim] of the (fitted) neural SDE from y0 [dim]. */
-export function sampleNeuralSde(model: NeuralSde, params: NeuralSde['params'], y0: number[], ts: number[], o: { paths: number; dt: number; seed: number }): fg.Tensor {
+export function sampleNeuralSde(model: NeuralSde, params: NeuralSde['params'], y0: number[], ts: number[], o: SampleSdeOptions): fg.Tensor {
+  const who = 'sampleNeuralSde';
+  checkNeuralSde(who, model);
+  checkParamTree(who, params, model.params);
+  y0 = Array.from(checkNumbers(who, 'y0', y0));
+  if (y0.length !== model.dim) throw new fg.ShapeError(`${who}: y0 has ${y0.length} entries, the model's state has ${model.dim}`);
+  ts = timesOf(who, ts);
+  if (o === undefined) throw new fg.ArgumentError(`${who}: options { paths, dt, seed } are required`);
+  o = fg.checkOptions(who, o, SAMPLE_SDE_KEYS) as SampleSdeOptions;
+  checkInt(who, 'paths', o.paths);
+  checkReal(who, 'dt', o.dt, positive, 'a positive number');
+  if (!Number.isSafeInteger(o.seed)) throw new fg.ArgumentError(`${who}: seed must be an integer, got ${String(o.seed)}`);
   const start = fg.tensor(Array.from({ length: o.paths }, () => y0));
   return fg.sdeint(model.f, model.g, start, ts, { dt: o.dt, seed: o.seed, params });
 }
@@ -121,6 +204,23 @@ export interface LinearNodeFit {
   stalled: string | null;
 }
 
+export interface LinearNodeFitOptions {
+  /** an adaptive odeint method */
+  method: 'dopri5' | 'rosenbrock23';
+  /** training steps */
+  steps: number;
+  lr: number;
+  rtol: number;
+  atol: number;
+  /** the solver's step limit */
+  maxSteps: number;
+  seed?: number;
+  /** called after each training step with the loss and the solver's steps */
+  onStep?: (step: number, loss: number, solverSteps: number) => void;
+}
+
+const LINEAR_NODE_KEYS = fg.optionKeys<LinearNodeFitOptions>({ method: true, steps: true, lr: true, rtol: true, atol: true, maxSteps: true, seed: true, onStep: true });
+
 /**
  * Fits dy/dt = y·W (states [B, n], W [n, n]) to trajectories [ts.length, B, n] by Adam on the
  * mean squared error. W's diagonal is −exp(P_ii) and its off-diagonal P_ij: Adam moves the log
@@ -128,7 +228,18 @@ export interface LinearNodeFit {
  * WebGPU too; backprop through the steps). A solver error (e.g. dopri5 reaching maxSteps once
  * the learned dynamics turn stiff) ends the training and is reported.
  */
-export async function fitLinearNode(data: fg.Tensor, ts: number[], o: { method: 'dopri5' | 'rosenbrock23'; steps: number; lr: number; rtol: number; atol: number; maxSteps: number; seed?: number; onStep?: (step: number, loss: number, solverSteps: number) => void }): Promise<LinearNodeFit> {
+export async function fitLinearNode(data: fg.Tensor, ts: number[], o: LinearNodeFitOptions): Promise<LinearNodeFit> {
+  const who = 'fitLinearNode';
+  ts = timesOf(who, ts);
+  checkPaths(who, 'data', data, undefined, ts.length);
+  if (o === undefined) throw new fg.ArgumentError(`${who}: options { method, steps, lr, rtol, atol, maxSteps } are required`);
+  o = fg.checkOptions(who, o, LINEAR_NODE_KEYS) as LinearNodeFitOptions;
+  if (o.method !== 'dopri5' && o.method !== 'rosenbrock23') throw new fg.ArgumentError(`${who}: method must be 'dopri5' or 'rosenbrock23', got ${JSON.stringify(o.method)}`);
+  checkInt(who, 'steps', o.steps, 0);
+  for (const k of ['lr', 'rtol', 'atol'] as const) checkReal(who, k, o[k], positive, 'a positive number');
+  checkInt(who, 'maxSteps', o.maxSteps);
+  seedOf(who, o.seed);
+  if (o.onStep !== undefined) checkFunction(who, 'onStep', o.onStep);
   const n = data.shape[2]!;
   const y0 = fg.keep(fg.reshape(fg.slice(data, [0], [1]), data.shape.slice(1) as number[]));
   // start at rate 1 on the diagonal (a slow, stable flow) with small couplings

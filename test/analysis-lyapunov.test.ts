@@ -110,7 +110,7 @@ describe('analysis.lyapunovSpectrum', () => {
       expect(call({ T: 1, dt: Infinity })).toThrow(/dt must be a finite positive number/);
       expect(call({ T: 1, dt: 0.1, method: 'dopri5' })).toThrow(/lyapunovSpectrum: unknown method "dopri5"/);
       expect(call({ T: 1, dt: 0.1, qrEvery: 0 })).toThrow(/lyapunovSpectrum: qrEvery must be a positive integer/);
-      expect(call({ T: 1, dt: 0.1, dT: 0.1 })).toThrow(/lyapunovSpectrum: unknown option "dT"/);
+      expect(call({ T: 1, dt: 0.1, dT: 0.1 })).toThrow(/lyapunovSpectrum: unknown option dT \(did you mean dt\?\); known: params, T, dt, method, qrEvery, t0/);
       expect(call(undefined)).toThrow(/lyapunovSpectrum: options \{ T, dt \} are required/);
       expect(() => lyap(lorenz, [1, 2, 3] as any, { T: 1, dt: 0.1 })).toThrow(/lyapunovSpectrum: y0 must be a Tensor/);
       expect(() => lyap(null as any, y0, { T: 1, dt: 0.1 })).toThrow(/lyapunovSpectrum: f must be a function/);

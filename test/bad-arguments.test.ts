@@ -44,6 +44,11 @@ let nknModel: ReturnType<typeof m.nkn>;
 let graph: ReturnType<typeof m.radiusGraph>;
 let ds: ReturnType<typeof m.data.moons>;
 let darcy: ReturnType<typeof m.data.darcy1d>;
+let sde: ReturnType<typeof m.neuralSde>;
+let ae: ReturnType<typeof m.lyapunovAutoencoder>;
+/** a safetensors file and a training checkpoint, for the readers and for resume */
+let file: Uint8Array;
+let checkpoint: Uint8Array;
 
 beforeAll(async () => {
   await fg.init({ backend: 'cpu' });
@@ -57,6 +62,10 @@ beforeAll(async () => {
   graph = m.radiusGraph(m.gridPoints(3, 1), 1, 0.6);
   ds = m.data.moons({ n: 12 });
   darcy = m.data.darcy1d({ samples: 2, fine: 9, resolutions: [5] });
+  sde = m.neuralSde({ dim: 2, hidden: 3 });
+  ae = m.lyapunovAutoencoder({ observed: 3, latent: 2, hidden: 4 });
+  file = await fg.io.saveSafetensors({ a: fg.ones([2]) });
+  await m.train({ model: mlp, data: ds, epochs: 1, batchSize: 12, checkpoint: { every: 1, save: (b) => void (checkpoint = b) } });
 });
 
 const unary = ['neg', 'square', 'sqrt', 'exp', 'log', 'tanh', 'sigmoid', 'heaviside', 'relu', 'sign', 'abs', 'sin', 'cos', 'softplus', 'gelu', 'silu', 'stopGradient', 'mT'] as const;
@@ -125,6 +134,7 @@ const fns = (): Entry[] => [
   e('customVjp', (n, f, b, o) => fg.customVjp(n, f, b, o), () => ['twice', (x: fg.Tensor) => fg.mul(x, 2), (_: fg.Tensor[], __: fg.Tensor, g: fg.Tensor) => [fg.mul(g, 2)], {}]),
   e('gradcheck', fg.gradcheck, () => [(x: fg.Tensor) => fg.sum(fg.square(x)), [v3()], { maxElements: 2 }]),
   e('odeint', fg.odeint, () => [(_t: number, y: fg.Tensor) => fg.neg(y), v3(), [0, 1], { method: 'euler', steps: 2 }]),
+  ...(['backwardEuler', 'trapezoid', 'rosenbrock23'] as const).map((method) => e('odeint', fg.odeint, () => [(_t: number, y: fg.Tensor) => fg.neg(y), v3(), [0, 1], method === 'rosenbrock23' ? { method } : { method, steps: 2 }])),
   e('odeintGrid', fg.odeintGrid, () => [(_t: number, y: fg.Tensor) => fg.neg(y), v3(), [0, 1], { method: 'euler', steps: 2 }]),
   // linalg
   e('eig', fg.linalg.eig, () => [sq(), { left: true }]),
@@ -148,6 +158,33 @@ const fns = (): Entry[] => [
   e('mulAdd', fg.optim.mulAdd, () => [v3(), 2, v3()]),
   e('optim.schedules.stepDecay', fg.optim.schedules.stepDecay, () => [{ lr: 1, every: 2 }]),
   e('optim.schedules.cosine', fg.optim.schedules.cosine, () => [{ lr: 1, steps: 4 }]),
+  // solvers added later
+  e('sdeint', fg.sdeint, () => [(_t: number, y: fg.Tensor) => fg.neg(y), (_t: number, y: fg.Tensor) => fg.mul(y, 0.1), v3(), [0, 1], { dt: 0.5 }]),
+  e('solve', fg.linalg.solve, () => [sq(), T([2])]),
+  e('inv', fg.linalg.inv, () => [sq()]),
+  e('lu', fg.linalg.lu, () => [sq()]),
+  e('slogdet', fg.linalg.slogdet, () => [sq()]),
+  e('cholesky', fg.linalg.cholesky, () => [sq(), { symmetrize: true }]),
+  e('solveTriangular', fg.linalg.solveTriangular, () => [sq(), T([2]), { lower: true }]),
+  // files (a path would write a file: the path argument is left out here)
+  e('saveSafetensors', (tree, o) => fg.io.saveSafetensors(tree, undefined, o), () => [{ a: v3(), n: 1 }, { dtype: 'F64' }]),
+  e('loadSafetensors', fg.io.loadSafetensors, () => [file]),
+  e('readSafetensors', fg.io.readSafetensors, () => [file]),
+  e('toBlob', fg.io.toBlob, () => [file, 'application/octet-stream']),
+  // trees
+  e('tree.map', fg.tree.map, () => [{ a: v3() }, (t: fg.Tensor) => fg.neg(t)]),
+  e('tree.leaves', fg.tree.leaves, () => [{ a: v3() }]),
+  e('tree.leavesWithPaths', fg.tree.leavesWithPaths, () => [{ a: v3() }]),
+  e('tree.flatten', fg.tree.flatten, () => [{ a: v3() }]),
+  e('tree.unflatten', fg.tree.unflatten, () => [fg.tree.flatten({ a: v3() })[1], [v3()]]),
+  e('tree.zipWith', fg.tree.zipWith, () => [[{ a: v3() }, { a: v3() }], (a: fg.Tensor, b: fg.Tensor) => fg.add(a, b)]),
+  // analyses
+  e('lyapunovSpectrum', fg.analysis.lyapunovSpectrum, () => [(_t: number, y: fg.Tensor) => fg.neg(y), T([2]), { T: 0.2, dt: 0.1 }]),
+  e('jacobianConditioning', fg.analysis.jacobianConditioning, () => [(x: fg.Tensor) => fg.mul(x, 2), T([2, 2])]),
+  e('kernelStiffness', fg.analysis.kernelStiffness, () => [sq(), fg.analysis.kernelParticles({ size: 2 }).refresh(sq()), {}]),
+  e('kernelParticles', fg.analysis.kernelParticles, () => [{ size: 2 }]),
+  e('kernelParticles.refresh', (W) => fg.analysis.kernelParticles({ size: 2 }).refresh(W), () => [sq()]),
+  e('activeTimeScale', fg.analysis.activeTimeScale, () => [T([3, 2]), { dt: 0.1 }]),
 ];
 
 const modelFns = (): Entry[] => [
@@ -228,6 +265,24 @@ const modelFns = (): Entry[] => [
   e('lineSlope', m.lineSlope, () => [[1, 2, 3], [2, 4, 6]]),
   e('logSlope', m.logSlope, () => [[1, 2, 4], [1, 4, 16]]),
   e('train', m.train, () => [{ model: mlp, data: ds, epochs: 1, batchSize: 12 }]),
+  e('train', (ck) => m.train({ model: mlp, data: ds, epochs: 1, batchSize: 12, checkpoint: ck }), () => [{ every: 1, save: () => {} }]),
+  e('train', (r) => m.train({ model: mlp, data: ds, epochs: 2, batchSize: 12, resume: r }), () => [checkpoint]),
+  // stochastic and Lyapunov models
+  e('stochasticOscillator', m.stochasticOscillator, () => [{ paths: 2, ts: [0, 0.1], dt: 0.05 }]),
+  e('neuralSde', m.neuralSde, () => [{ dim: 2, hidden: 3 }]),
+  e('pathMoments', m.pathMoments, () => [T([2, 3, 2])]),
+  e('fitNeuralSde', m.fitNeuralSde, () => [sde, T([2, 3, 2]), [0, 0.1], { steps: 1, lr: 0.01, paths: 2, dt: 0.05 }]),
+  e('sampleNeuralSde', m.sampleNeuralSde, () => [sde, sde.params, [0, 0], [0, 0.1], { paths: 2, dt: 0.05, seed: 1 }]),
+  e('fitLinearNode', m.fitLinearNode, () => [T([2, 1, 2]), [0, 0.1], { method: 'dopri5', steps: 1, lr: 0.01, rtol: 1e-3, atol: 1e-6, maxSteps: 100 }]),
+  e('lyapunovPrior', m.lyapunovPrior, () => [fg.mul(sq(), 0.2), { gamma: 1 }]),
+  e('lyapunovAutoencoder', m.lyapunovAutoencoder, () => [{ observed: 3, latent: 2, hidden: 4 }]),
+  e('lyapunovAutoencoder', (p, y) => ae.encode(p, y), () => [ae.params, T([2, 3])]),
+  e('lyapunovAutoencoder', (p, z) => ae.decode(p, z), () => [ae.params, T([2, 2])]),
+  e('lyapunovAutoencoder', (p, z) => ae.step(p, z), () => [ae.params, T([2, 2])]),
+  e('lyapunovAutoencoder', (p, y, n) => ae.predict(p, y, n), () => [ae.params, T([2, 3]), 2]),
+  e('lyapunovAutoencoder', (p, a, b, c, w) => ae.loss(p, a, b, c, w), () => [ae.params, T([2, 3]), T([2, 3]), T([2, 3]), { kappa: 1 }]),
+  e('fitLyapunovAutoencoder', m.fitLyapunovAutoencoder, () => [ae, T([1, 3, 3]), { steps: 1 }]),
+  e('advectionDiffusion', m.data.advectionDiffusion, () => [{ grid: 8, samples: 1, snapshots: 2, observed: 4 }]),
   e('evaluate', m.evaluate, () => [mlp, mlp.params, ds, {}]),
   e('checkFit', m.checkFit, () => [mlp, ds]),
   e('formatLine', m.formatLine, () => [{ epoch: 1, epochs: 2, batch: 1, batches: 2, step: 1, loss: 1, stepsPerSecond: 5 }]),

@@ -1,6 +1,8 @@
 // Observed fields of 1-D advection–diffusion u_t + c·u_x = ν·u_xx on a periodic grid, solved
 // with the host RK4 on the central-difference semi-discretization, seen through a random
 // high-dimensional linear map plus noise.
+import * as fg from '../../index.js';
+import { checkInt, checkReal } from '../model.js';
 import { Rng } from '../random.js';
 import { rk4 } from './rk4.js';
 
@@ -38,24 +40,30 @@ export interface AdvectionData {
   map: Float64Array;
 }
 
+const ADVECTION_KEYS = fg.optionKeys<AdvectionOptions>({ grid: true, samples: true, snapshots: true, dt: true, c: true, nu: true, observed: true, noise: true, modes: true, seed: true });
+
 export function advectionDiffusion(o: AdvectionOptions = {}): AdvectionData {
-  const N = o.grid ?? 32;
-  const S = o.samples ?? 4;
-  const T = o.snapshots ?? 100;
-  const dt = o.dt ?? 0.01;
-  const c = o.c ?? 1;
-  const nu = o.nu ?? 0.005;
-  const m = o.observed ?? 64;
-  const noise = o.noise ?? 0.01;
-  const K = o.modes ?? 3;
-  const rng = new Rng(o.seed ?? 0);
+  const who = 'advectionDiffusion';
+  o = fg.checkOptions(who, o, ADVECTION_KEYS);
+  const N = checkInt(who, 'grid', o.grid ?? 32, 3);
+  const S = checkInt(who, 'samples', o.samples ?? 4);
+  const T = checkInt(who, 'snapshots', o.snapshots ?? 100);
+  const dt = checkReal(who, 'dt', o.dt ?? 0.01, (x) => x > 0, 'a positive number');
+  const c = checkReal(who, 'c', o.c ?? 1);
+  const nu = checkReal(who, 'nu', o.nu ?? 0.005, (x) => x >= 0, 'a number ≥ 0');
+  const m = checkInt(who, 'observed', o.observed ?? 64);
+  const noise = checkReal(who, 'noise', o.noise ?? 0.01, (x) => x >= 0, 'a number ≥ 0');
+  const K = checkInt(who, 'modes', o.modes ?? 3);
+  const seed = o.seed ?? 0;
+  if (!Number.isSafeInteger(seed)) throw new fg.ArgumentError(`${who}: seed must be an integer, got ${String(seed)}`);
+  const rng = new Rng(seed);
   const h = 1 / N;
   const rhs = (_t: number, u: number[]) => u.map((_, i) => {
     const l = u[(i + N - 1) % N]!;
     const r = u[(i + 1) % N]!;
     return (-c * (r - l)) / (2 * h) + (nu * (r - 2 * u[i]! + l)) / (h * h);
   });
-  const substeps = Math.max(1, Math.ceil(dt / (0.2 * Math.min(h / Math.max(c, 1e-12), (h * h) / Math.max(nu, 1e-12)))));
+  const substeps = Math.max(1, Math.ceil(dt / (0.2 * Math.min(h / Math.max(Math.abs(c), 1e-12), (h * h) / Math.max(nu, 1e-12)))));
   const C = rng.normals(m * N, 1 / Math.sqrt(N));
   const fields = new Float64Array(S * T * N);
   const observations = new Float64Array(S * T * m);

@@ -165,6 +165,7 @@ function likelyCause(value: number, step: number, logged: History['steps'], lr: 
 
 const SPLIT_KEYS = fg.optionKeys<NonNullable<TrainOptions<unknown>['split']>>({ fractions: true, minSize: true });
 const EARLY_STOPPING_KEYS = fg.optionKeys<NonNullable<TrainOptions<unknown>['earlyStopping']>>({ patience: true, minDelta: true, restoreBest: true });
+const CHECKPOINT_KEYS = fg.optionKeys<NonNullable<TrainOptions<unknown>['checkpoint']>>({ every: true, path: true, save: true });
 const TRAIN_KEYS = fg.optionKeys<TrainOptions<unknown>>({ model: true, params: true, data: true, split: true, loss: true, penalty: true, optimizer: true, epochs: true, maxSteps: true, batchSize: true, seed: true, logEvery: true, earlyStopping: true, progress: true, onEpoch: true, checkpoint: true, resume: true });
 
 /**
@@ -203,7 +204,10 @@ export async function train<P>(opts: TrainOptions<P>): Promise<TrainResult<P>> {
   const es = opts.earlyStopping;
   if (es && !(Number.isInteger(es.patience) && es.patience >= 1)) throw new fg.ArgumentError(`train: earlyStopping.patience must be a positive integer, got ${String(es.patience)}`);
   const ckpt = opts.checkpoint;
-  if (ckpt) {
+  if (ckpt !== undefined) {
+    fg.checkOptions('train: checkpoint', ckpt, CHECKPOINT_KEYS);
+    if (ckpt.path !== undefined && (typeof ckpt.path !== 'string' || ckpt.path === '')) throw new fg.ArgumentError(`train: checkpoint.path must be a non-empty string (a file), got ${JSON.stringify(ckpt.path)}`);
+    if (ckpt.save !== undefined && typeof ckpt.save !== 'function') throw new fg.ArgumentError('train: checkpoint.save must be a function (bytes, epoch) => void');
     if (!Number.isInteger(ckpt.every) || ckpt.every < 1) throw new fg.ArgumentError(`train: checkpoint.every must be a positive integer (epochs), got ${String(ckpt.every)}`);
     if (ckpt.path === undefined && ckpt.save === undefined) throw new fg.ArgumentError('train: checkpoint needs a path (Node) or a save(bytes, epoch) function');
   }
@@ -228,6 +232,9 @@ export async function train<P>(opts: TrainOptions<P>): Promise<TrainResult<P>> {
   let step = 0;
   let firstEpoch = 1;
   if (opts.resume !== undefined) {
+    const src = opts.resume as unknown;
+    const source = typeof src === 'string' || src instanceof Uint8Array || src instanceof ArrayBuffer || (typeof Blob !== 'undefined' && src instanceof Blob);
+    if (!source || src === '') throw new fg.ArgumentError(`train: resume must be a checkpoint: a path, a Uint8Array, an ArrayBuffer or a Blob, got ${src === null ? 'null' : typeof src}`);
     const r = await resumeFrom(opts.resume, { model: model.name, seed, batchSize, start, opt });
     ({ cur, best, sinceBest, step } = r);
     firstEpoch = r.epoch + 1;
@@ -360,7 +367,10 @@ const CHECKPOINT_FORMAT = 'flowgrad.train/1';
 
 /** The state of a run from its checkpoint, checked against this run's settings. */
 async function resumeFrom<P>(source: fg.io.SafetensorsSource, run: { model: string; seed: number; batchSize: number; start: P; opt: fg.optim.Optimizer }) {
-  const ck = await fg.io.loadSafetensors(source);
+  const ck = await fg.io.loadSafetensors(source).catch((e: unknown) => {
+    // a file that is not a checkpoint is the train call's error
+    throw e instanceof fg.FlowgradError ? new fg.ArgumentError(`train: resume: ${e.message}`) : e;
+  });
   const bad = (why: string) => new fg.ArgumentError(`train: resume: ${why}`);
   if (!ck || ck.format !== CHECKPOINT_FORMAT) throw bad(`not a training checkpoint (format ${JSON.stringify(ck?.format)}, expected '${CHECKPOINT_FORMAT}')`);
   for (const key of ['model', 'seed', 'batchSize'] as const) {

@@ -4,7 +4,8 @@
 // without it (written by PyTorch, say) reloads as nested objects split at the dots, with objects
 // whose keys are 0…n−1 turned into arrays.
 import { fromValues } from '../../engine/creation.js';
-import { ArgumentError } from '../../engine/errors.js';
+import { ArgumentError, FlowgradError } from '../../engine/errors.js';
+import { checkOptions, describe, optionKeys } from '../../engine/options.js';
 import { Tensor } from '../../engine/tensor.js';
 import { isPlainObject } from '../../autodiff/tree.js';
 import { decode, encode, type RawTensor, type WriteDType } from './format.js';
@@ -15,6 +16,8 @@ export interface SaveOptions {
   /** string metadata stored beside the tree (under __metadata__) */
   metadata?: Record<string, string>;
 }
+
+const SAVE_KEYS = optionKeys<SaveOptions>({ dtype: true, metadata: true });
 
 /** Where the tree's skeleton goes in __metadata__. */
 export const TREE_KEY = 'flowgrad.tree';
@@ -30,6 +33,8 @@ export type SafetensorsSource = string | Uint8Array | ArrayBuffer | Blob;
  */
 export async function saveSafetensors(tree: unknown, path?: string, opts: SaveOptions = {}): Promise<Uint8Array<ArrayBuffer>> {
   const who = 'saveSafetensors';
+  opts = checkOptions(who, opts, SAVE_KEYS);
+  if (opts.metadata !== undefined && !isPlainObject(opts.metadata)) throw new ArgumentError(`${who}: metadata must be a plain object of strings, got ${describe(opts.metadata)}`);
   if (path !== undefined && (typeof path !== 'string' || path === '')) throw new ArgumentError(`${who}: path must be a non-empty string (a file to write), got ${JSON.stringify(path)}`);
   if (opts.dtype !== undefined && opts.dtype !== 'F32' && opts.dtype !== 'F64') throw new ArgumentError(`${who}: dtype must be 'F32' or 'F64', got ${JSON.stringify(opts.dtype)}`);
   const metadata: Record<string, string> = {};
@@ -61,11 +66,24 @@ export async function saveSafetensors(tree: unknown, path?: string, opts: SaveOp
 
 /** Reads a safetensors file into a tree of tensors on the current backend. */
 export async function loadSafetensors(source: SafetensorsSource): Promise<any> {
-  return (await readSafetensors(source)).tree;
+  return (await read(source)).tree;
 }
 
 /** The tree and the string metadata of a safetensors file (the tree's own key left out). */
 export async function readSafetensors(source: SafetensorsSource): Promise<{ tree: any; metadata: Record<string, string> }> {
+  try {
+    return await read(source);
+  } catch (e) {
+    // the reader's errors say loadSafetensors; this one names the function called
+    if (e instanceof FlowgradError && e.message.startsWith('loadSafetensors:')) {
+      const Kind = e.constructor as new (message: string) => FlowgradError;
+      throw new Kind(`readSafetensors:${e.message.slice('loadSafetensors:'.length)}`);
+    }
+    throw e;
+  }
+}
+
+async function read(source: SafetensorsSource): Promise<{ tree: any; metadata: Record<string, string> }> {
   const bytes = await bytesOf(source);
   const { tensors, metadata } = decode(bytes);
   const byName = new Map(tensors.map((t) => [t.name, t]));
@@ -148,7 +166,7 @@ async function bytesOf(source: SafetensorsSource): Promise<Uint8Array> {
       throw new ArgumentError(`loadSafetensors: cannot read ${source}: ${(err as Error).message}`);
     }
   }
-  throw new ArgumentError(`loadSafetensors: expected a path, a Uint8Array, an ArrayBuffer or a Blob, got ${source === null ? 'null' : typeof source}`);
+  throw new ArgumentError(`loadSafetensors: expected a path, a Uint8Array, an ArrayBuffer or a Blob, got ${describe(source)}`);
 }
 
 async function nodeFs(who: string): Promise<typeof import('node:fs/promises')> {

@@ -1,4 +1,4 @@
-import { checkOptions, optionKeys } from '../../engine/options.js';
+import { boolean, checkOptions, optionKeys } from '../../engine/options.js';
 /**
  * The public face of the dense solvers (fg.linalg.solve, lu, inv, slogdet, cholesky,
  * solveTriangular): argument checks, vectors as one-column matrices, and the packed results
@@ -95,6 +95,7 @@ const CHOLESKY_KEYS = optionKeys<CholeskyOptions>({ symmetrize: true });
 
 export function cholesky(A: Tensor, opts: CholeskyOptions = {}): Tensor {
   checkOptions('cholesky', opts, CHOLESKY_KEYS);
+  boolean('cholesky', 'symmetrize', opts.symmetrize);
   const a = tensorArg('cholesky', 'A', A);
   checkMatrix('cholesky', 'A', a.shape, true);
   return choleskyRaw(opts.symmetrize === false ? a : mul(add(a, mT(a)), 0.5));
@@ -114,6 +115,7 @@ const TRIANGULAR_KEYS = optionKeys<SolveTriangularOptions>({ lower: true, unitDi
 /** X with T·X = B (or Tᵀ·X = B) for triangular T [..., n, n], B [..., n, k] or [n]. */
 export function solveTriangular(T: Tensor, B: Tensor, opts: SolveTriangularOptions = {}): Tensor {
   checkOptions('solveTriangular', opts, TRIANGULAR_KEYS);
+  for (const k of ['lower', 'unitDiagonal', 'transpose'] as const) boolean('solveTriangular', k, opts[k]);
   const t = tensorArg('solveTriangular', 'T', T);
   const b = tensorArg('solveTriangular', 'B', B);
   const flags = { lower: opts.lower ?? true, unit: opts.unitDiagonal ?? false, transpose: opts.transpose ?? false };
