@@ -12,13 +12,16 @@ type Tree = unknown;
 const leavesOf = (t: Tree) => fg.models.leaves(t).map((l) => l.tensor);
 
 /**
- * Waits for the work behind every tensor of a tree by reading one number that depends on all
- * of them (a readback of every per-example gradient would time the copy to the host instead).
+ * Waits for all recorded work by reading one number: the queue runs in order, so a read waits
+ * for everything recorded before it, and the smallest leaf keeps the readback itself out of the
+ * timing (a readback of every per-example gradient would time the copy to the host instead).
+ * Both sides of each comparison wait this way.
  */
 async function settle(tree: Tree): Promise<void> {
-  const total = fg.tidy(() => leavesOf(tree).map((t) => fg.sum(t)).reduce((a, b) => fg.add(a, b)));
-  await total.data();
-  total.dispose();
+  const smallest = leavesOf(tree).reduce((a, b) => (b.size < a.size ? b : a));
+  const one = fg.sum(smallest);
+  await one.data();
+  one.dispose();
 }
 
 async function perExample(): Promise<Measurement> {
@@ -37,7 +40,7 @@ async function perExample(): Promise<Measurement> {
   }, { warmup: 2, reps: 5 });
   const lp = await medianWall(async () => {
     const gs = fg.tidy(() => xs.map((x, i) => fg.grad(loss)(net.params, x, ys[i]!)));
-    await settle(gs[N - 1]); // the queue runs in order: the last gradient is done after all the others
+    await settle(gs[N - 1]);
     gs.forEach((g) => fg.models.disposeTree(g));
   }, { warmup: 1, reps: 5 });
   fg.models.disposeTree(net.params);
@@ -131,7 +134,7 @@ async function nodeSolves(): Promise<Measurement> {
     const ys = fg.tidy(() => batched(Ws));
     await settle(ys);
     ys.dispose();
-  }, { warmup: 2, reps: 5 });
+  }, { warmup: 10, reps: 5 }); // warm-up long enough for the read's sleep estimate to settle after other cases
   // the loop reads each solve's result, as a loop over solves does (a queue of 256 solves
   // that never waits also grows without bound on Dawn); one timed run: it is long enough
   const warm = fg.tidy(() => solve(members[0]!));

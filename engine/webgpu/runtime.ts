@@ -482,6 +482,8 @@ class WorkClock {
   private queued = { units: 0, dispatches: 0, compiled: false };
   private inFlight = { units: 0, dispatches: 0, compiled: false };
   private since = 0;
+  /** when the last batch of the work in flight was submitted */
+  private lastSubmit = 0;
   private slept = 0;
   /** when the last sleep ended */
   private woke = 0;
@@ -501,6 +503,7 @@ class WorkClock {
 
   submitted(): void {
     if (this.inFlight.dispatches === 0) this.since = performance.now();
+    this.lastSubmit = performance.now();
     this.inFlight.units += this.queued.units;
     this.inFlight.dispatches += this.queued.dispatches;
     this.inFlight.compiled ||= this.queued.compiled;
@@ -524,6 +527,9 @@ class WorkClock {
     this.inFlight = { units: 0, dispatches: 0, compiled: false };
     const work = elapsed - WorkClock.DISPATCH_MS * dispatches;
     if (compiled || elapsed <= 1 || work <= 0 || units < WorkClock.LEARN_UNITS) return;
+    // work recorded over most of the time measured (a JS loop of small steps) times the
+    // recording, not the device: learning from it made the next large batch oversleep 3–5×
+    if (this.lastSubmit - this.since > 0.5 * elapsed) return;
     const observed = work / units; // an upper bound when the work was done before we woke
     // done while we slept: the map came back at once after waking (elapsed − slept also counts
     // the recording after an early submit, which made a long estimate look right and stay)
