@@ -3,7 +3,7 @@ import { checkOptions } from '../../engine/options.js';
 // state has a leading chain axis, the log density and its gradient run once per step for all
 // chains (vmap of the one-chain function), and each chain accepts or rejects by `where` on the
 // device. Only the initial check and the final results are read back.
-import { abs, add, div, exp, mean, minimum, mul, relu, reshape, sign, sqrt, square, stack, sub, sum, where } from '../../autodiff/ops/index.js';
+import { abs, add, div, exp, greater, mean, minimum, mul, reshape, sqrt, square, stack, sub, sum, where } from '../../autodiff/ops/index.js';
 import { valueAndGrad } from '../../autodiff/transforms.js';
 import { vmap } from '../../autodiff/vmap.js';
 import { flatten } from '../../autodiff/tree.js';
@@ -178,14 +178,14 @@ export async function mcmc<P>(logDensity: (params: P) => Tensor, init: P, option
     }
     // a NaN or infinite energy error rejects (and counts as divergent)
     const safe = where(nonFinite(logAccept), -1e30, logAccept);
-    const accept = relu(sign(sub(safe, logUniform(i))));
+    const accept = greater(safe, logUniform(i));
     const next: ChainState = {
       x: s.x.map((xk, k) => where(col(accept, xk), proposal.x[k]!, xk)),
       logp: where(accept, proposal.logp, s.logp),
       g: s.g.map((gk, k) => where(col(accept, gk), proposal.g[k]!, gk)),
     };
     const alpha = exp(minimum(safe, 0));
-    const divergent = relu(sign(sub(abs(safe), DIVERGENCE)));
+    const divergent = greater(abs(safe), DIVERGENCE);
     return { next, alpha, divergent };
   });
 

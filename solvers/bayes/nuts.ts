@@ -2,7 +2,7 @@
 // trajectory doubles in a random direction until every chain's U-turns or diverges (max tree
 // depth), all chains stepping together; a chain that has stopped keeps its state by `where`.
 // One readback per doubling: whether any chain is still going.
-import { abs, add, div, exp, log, maximum, minimum, mul, neg, relu, sign, sub, where } from '../../autodiff/ops/index.js';
+import { abs, add, div, exp, less, log, maximum, minimum, mul, neg, sub, where } from '../../autodiff/ops/index.js';
 import { fromValues } from '../../engine/creation.js';
 import { uniformArray } from '../../engine/random.js';
 import { tidy } from '../../engine/scope.js';
@@ -44,7 +44,6 @@ const and = (a: Tensor, b: Tensor) => mul(a, b);
 const not = (a: Tensor) => sub(1, a);
 const logAddExp = (a: Tensor, b: Tensor) => add(maximum(a, b), log(add(1, exp(neg(abs(sub(a, b)))))));
 /** 1 where a < b (false for NaN operands is not needed: both are finite here) */
-const less = (a: Tensor | number, b: Tensor | number) => relu(sign(sub(b as Tensor, a as Tensor)));
 const nonFinite = (x: Tensor) => where(sub(x, x), 1, 0);
 
 /**
