@@ -4,16 +4,16 @@ import { maximum } from '../../autodiff/ops/binary-more.js';
 import { sum } from '../../autodiff/ops/reduce.js';
 import { max } from '../../autodiff/ops/reduce-more.js';
 import { sizeOf } from '../../engine/shape.js';
-import { ArgumentError, NumericalError } from '../../engine/errors.js';
+import { ArgumentError } from '../../engine/errors.js';
 import type { Tensor } from '../../engine/tensor.js';
+import { adaptiveLoop, read, type AdaptiveResult, type Reads } from './adaptive.js';
 import type { Arena } from './arena.js';
-import { checkFinite, fmtTime, readNow } from './checks.js';
+import { readNow } from './checks.js';
 import { lincomb } from './lincomb.js';
 import { combine, rkStep } from './rk.js';
 import { TABLEAUS } from './tableaus.js';
 import type { Dynamics, SolverConfig, State } from './types.js';
 
-const EPS = 2.220446049250313e-16;
 // PI step-size control as in Hairer's DOPRI5: h_new = h·0.9·err^(−0.17)·err_prev^(0.04), by at
 // most ×10 up and ÷5 down (÷5 also on a rejection, and no growth right after one)
 const SAFETY = 0.9;
@@ -21,15 +21,6 @@ const ALPHA = 0.17;
 const BETA = 0.04;
 const GROW = 10;
 const SHRINK = 5;
-
-/** A read the controller needs: yields a scalar tensor, gets its value back. */
-export type Reads<T> = Generator<Tensor, T, number>;
-
-function* read(arena: Arena, t: Tensor): Reads<number> {
-  const v = yield t;
-  arena.free(t, null);
-  return v;
-}
 
 const conc = (s: State) => s.map((x) => x.concrete());
 
@@ -75,14 +66,6 @@ export function* initialStep(arena: Arena, dyn: Dynamics, t: number, y: State, f
   return Math.min(100 * h0, h1, span);
 }
 
-export interface AdaptiveResult {
-  /** the state at every time in ts */
-  outs: State[];
-  /** the accepted step boundaries, from ts[0] to the last time, through every time in ts */
-  grid: number[];
-  accepted: number;
-  rejected: number;
-}
 
 /**
  * Dormand–Prince 5(4) with PI step-size control, rejection of steps whose error estimate
@@ -91,74 +74,40 @@ export interface AdaptiveResult {
  * the scalar tensor and is resumed with its value (synchronously on the cpu backend, after an
  * asynchronous read in odeintGrid). Step sizes carry no derivative; the stages do.
  */
-export function* adaptive(arena: Arena, dyn: Dynamics, y0: State, ts: readonly number[], cfg: SolverConfig, names?: readonly string[]): Reads<AdaptiveResult> {
+/** Dormand–Prince 5(4) with PI step-size control, on the shared adaptive loop. */
+export function adaptive(arena: Arena, dyn: Dynamics, y0: State, ts: readonly number[], cfg: SolverConfig, names?: readonly string[]): Reads<AdaptiveResult> {
   const tab = TABLEAUS.dopri5;
-  const outs: State[] = [y0];
-  const grid = [ts[0]!];
-  const res = { outs, grid, accepted: 0, rejected: 0 };
-  if (ts.length === 1) return res;
-  const span = Math.abs(ts[ts.length - 1]! - ts[0]!);
-  const dir = Math.sign(ts[1]! - ts[0]!);
-  let t = ts[0]!;
-  let y = y0;
-  let k1 = arena.run(() => dyn(t, y));
-  let h = dir * (cfg.dt ?? (yield* initialStep(arena, dyn, t, y, k1, dir, cfg, span)));
-  let errOld = 1e-4;
-  let justRejected = false;
-  let nonFinite = false;
-  for (let i = 1; i < ts.length; i++) {
-    const target = ts[i]!;
-    while (t !== target) {
-      const hmin = 16 * EPS * Math.max(Math.abs(t), span);
-      const remaining = target - t;
-      if (Math.abs(remaining) <= hmin) {
-        t = target; // round-off short of the output time: the state is there already
-        break;
-      }
-      if (Math.abs(h) < hmin) {
-        const where = `t = ${fmtTime(t)} (step ${res.accepted + 1}, |h| = ${Math.abs(h).toPrecision(3)})`;
-        throw new NumericalError(nonFinite
-          ? `${cfg.label}: the state became NaN/Inf after ${where}: every trial step from there gave NaN/Inf down to the smallest step; f blows up there`
-          : `${cfg.label}: step size underflow at ${where} after ${res.accepted} accepted and ${res.rejected} rejected steps; the solution may blow up or the problem be stiff there: check f, loosen rtol/atol, or use a fixed-step method`);
-      }
-      if (res.accepted + res.rejected >= cfg.maxSteps) {
-        throw new NumericalError(`${cfg.label}: reached maxSteps = ${cfg.maxSteps} (${res.accepted} accepted, ${res.rejected} rejected) at t = ${fmtTime(t)} with |h| = ${Math.abs(h).toPrecision(3)}, before t = ${fmtTime(target)}; raise maxSteps, loosen rtol/atol, or use a fixed-step method (the problem may be stiff)`);
-      }
-      const clipped = Math.abs(h) >= Math.abs(remaining);
-      const step = clipped ? remaining : h;
-      const trial = arena.run(() => {
-        const { y: yNew, ks } = rkStep(tab, dyn, t, step, y, k1);
-        const terms = tab.e!.flatMap((w, s) => (w !== 0 ? [s] : []));
-        const err = y.map((_, j) => lincomb(terms.map((s) => ks[s]![j]!.concrete()), terms.map((s) => step * tab.e![s]!)));
-        return { yNew, k7: ks[ks.length - 1]!, norm: scaledNorm(arena, err, conc(y), conc(yNew), cfg.rtol, cfg.atol, y0.map((x) => x.rank)) };
-      });
-      const err = yield* read(arena, trial.norm);
-      if (err <= 1) {
-        const tNew = clipped ? target : t + step;
-        res.accepted++;
-        checkFinite(trial.yNew, tNew, res.accepted, t, step, cfg.label, names);
-        arena.free([y, k1], [trial.yNew, trial.k7]);
-        [y, k1, t] = [trial.yNew, trial.k7, tNew];
-        grid.push(t);
+  const terms = tab.e!.flatMap((w, s) => (w !== 0 ? [s] : []));
+  const ranks = y0.map((x) => x.rank);
+  return adaptiveLoop(arena, y0, ts, cfg, (t0, y0) => {
+    // f at the current state: the last stage of the step that reached it (first same as last)
+    let k1 = arena.run(() => dyn(t0, y0));
+    let errOld = 1e-4;
+    return {
+      firstStep: (dir, span) => initialStep(arena, dyn, t0, y0, k1, dir, cfg, span),
+      trial: (t, h, y) => arena.run(() => {
+        const { y: yNew, ks } = rkStep(tab, dyn, t, h, y, k1);
+        const err = y.map((_, j) => lincomb(terms.map((s) => ks[s]![j]!.concrete()), terms.map((s) => h * tab.e![s]!)));
+        return { y: yNew, k7: ks[ks.length - 1]!, norm: scaledNorm(arena, err, conc(y), conc(yNew), cfg.rtol, cfg.atol, ranks) };
+      }),
+      accept: (trial, y) => {
+        arena.free([y, k1], [trial.y, trial.k7]);
+        k1 = trial.k7;
+      },
+      reject: (trial, y) => arena.free([trial.y, trial.k7], [y, k1]),
+      grow: (err, h) => {
         const fac = Math.min(SHRINK, Math.max(1 / GROW, err ** ALPHA / errOld ** BETA / SAFETY));
-        let next = step / fac;
-        if (justRejected) next = dir * Math.min(Math.abs(next), Math.abs(step));
-        // a step clipped to an output time says little about the size the controller wanted
-        h = clipped && Math.abs(next) < Math.abs(h) && err < 0.5 ? h : next;
         errOld = Math.max(err, 1e-4);
-        justRejected = nonFinite = false;
-      } else {
-        res.rejected++;
-        arena.free([trial.yNew, trial.k7], [y, k1]);
-        nonFinite = !Number.isFinite(err);
-        h = nonFinite ? step / SHRINK : step / Math.min(SHRINK, err ** ALPHA / SAFETY);
-        justRejected = true;
-      }
-    }
-    outs.push(arena.keep(y));
-  }
-  arena.free(k1, null);
-  return res;
+        return h / fac;
+      },
+      shrink: (err, h) => (Number.isFinite(err) ? h / Math.min(SHRINK, err ** ALPHA / SAFETY) : h / SHRINK),
+      dispose: () => arena.free(k1, null),
+      advice: {
+        underflow: 'the solution may blow up or the problem be stiff there: check f, loosen rtol/atol, or use a fixed-step method',
+        maxSteps: 'raise maxSteps, loosen rtol/atol, or use a fixed-step method (the problem may be stiff)',
+      },
+    };
+  }, names);
 }
 
 /** Drives a controller on the cpu backend, where values are read without waiting. */

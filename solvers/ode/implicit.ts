@@ -19,12 +19,12 @@ import { reshape } from '../../autodiff/ops/shape.js';
 import { slice } from '../../autodiff/ops/slice.js';
 import { jacfwd } from '../../autodiff/transforms.js';
 import { fromValues } from '../../engine/creation.js';
-import { NumericalError } from '../../engine/errors.js';
 import type { Tensor } from '../../engine/tensor.js';
 import { solveRaw } from '../linalg/dense.js';
 import type { Arena } from './arena.js';
-import { checkFinite, fmtTime } from './checks.js';
-import { initialStep, scaledNorm, type AdaptiveResult, type Reads } from './dopri5.js';
+import { fmtTime } from './checks.js';
+import { adaptiveLoop, type AdaptiveResult, type Reads } from './adaptive.js';
+import { initialStep, scaledNorm } from './dopri5.js';
 import { lincomb } from './lincomb.js';
 import type { Stepper } from './rk.js';
 import type { Dynamics, SolverConfig, State } from './types.js';
@@ -166,74 +166,42 @@ export function rosenbrockStepper(label: string): Stepper {
   };
 }
 
-const EPS = 2.220446049250313e-16;
-
 /**
  * Adaptive Rosenbrock23 with ode23s's step-size rule (h·min(5, 0.8·err^(−1/3)) after a
  * success, at least halved after a rejection), landing on every time in ts. The Jacobian is
  * formed once per accepted point and reused by rejected trials there. The controller reads each
- * error estimate as dopri5's does (yield a scalar, resumed with its value).
+ * error estimate as dopri5's does, on the same loop (adaptive.ts).
  */
-export function* rosenbrockAdaptive(arena: Arena, dyn: Dynamics, y0: State, ts: readonly number[], cfg: SolverConfig, names?: readonly string[]): Reads<AdaptiveResult> {
-  const outs: State[] = [y0];
-  const grid = [ts[0]!];
-  const res = { outs, grid, accepted: 0, rejected: 0 };
-  if (ts.length === 1) return res;
-  const span = Math.abs(ts[ts.length - 1]! - ts[0]!);
-  const dir = Math.sign(ts[1]! - ts[0]!);
+export function rosenbrockAdaptive(arena: Arena, dyn: Dynamics, y0: State, ts: readonly number[], cfg: SolverConfig, names?: readonly string[]): Reads<AdaptiveResult> {
   const L = layoutOf(dyn, y0);
-  let t = ts[0]!;
-  let y = y0;
-  let f0 = arena.run(() => dyn(t, y));
-  let j = arena.run(() => jacobian(dyn, t, y, L));
-  let h = dir * (cfg.dt ?? (yield* initialStep(arena, dyn, t, y, f0, dir, cfg, span, 3)));
-  let justRejected = false;
-  for (let i = 1; i < ts.length; i++) {
-    const target = ts[i]!;
-    while (t !== target) {
-      const hmin = 16 * EPS * Math.max(Math.abs(t), span);
-      const remaining = target - t;
-      if (Math.abs(remaining) <= hmin) {
-        t = target;
-        break;
-      }
-      if (Math.abs(h) < hmin) {
-        throw new NumericalError(`${cfg.label}: step size underflow at t = ${fmtTime(t)} (step ${res.accepted + 1}, |h| = ${Math.abs(h).toPrecision(3)}) after ${res.accepted} accepted and ${res.rejected} rejected steps; the solution may blow up there: check f or loosen rtol/atol`);
-      }
-      if (res.accepted + res.rejected >= cfg.maxSteps) {
-        throw new NumericalError(`${cfg.label}: reached maxSteps = ${cfg.maxSteps} (${res.accepted} accepted, ${res.rejected} rejected) at t = ${fmtTime(t)} with |h| = ${Math.abs(h).toPrecision(3)}, before t = ${fmtTime(target)}; raise maxSteps or loosen rtol/atol`);
-      }
-      const clipped = Math.abs(h) >= Math.abs(remaining);
-      const step = clipped ? remaining : h;
-      const context = where(cfg.label, res.accepted + 1, t, step, 'matrix I − h·d·∂f/∂y is singular');
-      const trial = arena.run(() => {
-        const r = rosenbrockStep(arena, dyn, t, step, y, f0, j, L, context);
-        return { ...r, norm: scaledNorm(arena, r.err.map((e) => e.concrete()), y.map((x) => x.concrete()), r.y.map((x) => x.concrete()), cfg.rtol, cfg.atol, y.map((x) => x.rank)) };
-      }, (r) => [r.y, r.f, r.norm]);
-      const v = yield trial.norm;
-      arena.free(trial.norm, null);
-      if (v <= 1) {
-        const tNew = clipped ? target : t + step;
-        res.accepted++;
-        checkFinite(trial.y, tNew, res.accepted, t, step, cfg.label, names);
+  const last = ts[ts.length - 1];
+  return adaptiveLoop(arena, y0, ts, cfg, (t0, y0) => {
+    // f and ∂f/∂y at the current state (the Jacobian is reused by the retries of a rejected step)
+    let f0 = arena.run(() => dyn(t0, y0));
+    let j = arena.run(() => jacobian(dyn, t0, y0, L));
+    return {
+      firstStep: (dir, span) => initialStep(arena, dyn, t0, y0, f0, dir, cfg, span, 3),
+      trial: (t, h, y, n) => {
+        const context = where(cfg.label, n, t, h, 'matrix I − h·d·∂f/∂y is singular');
+        return arena.run(() => {
+          const r = rosenbrockStep(arena, dyn, t, h, y, f0, j, L, context);
+          return { ...r, norm: scaledNorm(arena, r.err.map((e) => e.concrete()), y.map((x) => x.concrete()), r.y.map((x) => x.concrete()), cfg.rtol, cfg.atol, y.map((x) => x.rank)) };
+        }, (r) => [r.y, r.f, r.norm]);
+      },
+      accept: (trial, y, tNew) => {
         arena.free([y, f0, j], [trial.y, trial.f]);
-        [y, f0, t] = [trial.y, trial.f, tNew];
-        grid.push(t);
-        if (t !== ts[ts.length - 1]) j = arena.run(() => jacobian(dyn, t, y, L));
-        const fac = 1.25 * Math.cbrt(v);
-        let next = fac > 0.2 ? step / fac : 5 * step;
-        if (justRejected) next = dir * Math.min(Math.abs(next), Math.abs(step));
-        h = clipped && Math.abs(next) < Math.abs(h) && v < 0.5 ? h : next;
-        justRejected = false;
-      } else {
-        res.rejected++;
-        arena.free([trial.y, trial.f], [y, f0]);
-        h = Number.isFinite(v) ? step * Math.max(0.1, Math.min(0.5, 0.8 / Math.cbrt(v))) : step / 5;
-        justRejected = true;
-      }
-    }
-    outs.push(arena.keep(y));
-  }
-  arena.free([f0, j], null);
-  return res;
+        f0 = trial.f;
+        if (tNew !== last) j = arena.run(() => jacobian(dyn, tNew, trial.y, L));
+      },
+      reject: (trial, y) => arena.free([trial.y, trial.f], [y, f0]),
+      // ode23s: h·min(5, 0.8/err^(1/3)) after an accepted step, at least ÷10 and at most ÷2 after a rejected one
+      grow: (err, h) => {
+        const fac = 1.25 * Math.cbrt(err);
+        return fac > 0.2 ? h / fac : 5 * h;
+      },
+      shrink: (err, h) => (Number.isFinite(err) ? h * Math.max(0.1, Math.min(0.5, 0.8 / Math.cbrt(err))) : h / 5),
+      dispose: () => arena.free([f0, j], null),
+      advice: { underflow: 'the solution may blow up there: check f or loosen rtol/atol', maxSteps: 'raise maxSteps or loosen rtol/atol' },
+    };
+  }, names);
 }

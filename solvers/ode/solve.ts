@@ -1,7 +1,8 @@
 import type { Tensor } from '../../engine/tensor.js';
 import type { Arena } from './arena.js';
 import { checkDerivative, checkFinite } from './checks.js';
-import { adaptive, runSync, type AdaptiveResult, type Reads } from './dopri5.js';
+import type { AdaptiveResult, Reads } from './adaptive.js';
+import { adaptive, runSync } from './dopri5.js';
 import { implicitStepper, rosenbrockAdaptive, rosenbrockStepper } from './implicit.js';
 import { finiteWatch } from './finite.js';
 import { leapfrogStepper } from './leapfrog.js';
