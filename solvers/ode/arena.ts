@@ -14,6 +14,7 @@ export class Arena {
   private owned = new Set<Tensor>();
   private scalars = new Map<number, Tensor>();
   private constants: Tensor[] = [];
+  private eyes = new Map<number, Tensor>();
   private kept = new Set<Tensor>();
 
   /** Marks a value's tensors as not to be freed by free() until release() (output states). */
@@ -67,6 +68,18 @@ export class Arena {
     return s;
   }
 
+  /** The n×n identity, made once per solve and size (the implicit methods' I − c·J at every step). */
+  eye(n: number): Tensor {
+    let e = this.eyes.get(n);
+    if (!e) {
+      const v = new Float64Array(n * n);
+      for (let i = 0; i < n; i++) v[i * n + i] = 1;
+      e = this.constant(v, [n, n]);
+      this.eyes.set(n, e);
+    }
+    return e;
+  }
+
   /** A constant tensor that lives until the solve ends (leapfrog's masks). */
   constant(values: ArrayLike<number>, shape: readonly number[]): Tensor {
     const c = collect(() => fromValues(values, shape, this.backend)).result;
@@ -78,6 +91,7 @@ export class Arena {
   dispose(): void {
     for (const s of [...this.scalars.values(), ...this.constants]) s.dispose();
     this.scalars.clear();
+    this.eyes.clear();
     this.constants = [];
   }
 }

@@ -82,10 +82,7 @@ function jacobian(dyn: Dynamics, t: number, y: State, L: Layout): Tensor {
 
 /** W = I − c·J, and x ↦ W⁻¹x on states (the uncoupled leaves pass through). */
 function newtonMatrix(arena: Arena, j: Tensor, c: number, L: Layout) {
-  const size = L.k * L.m;
-  const eye = new Float64Array(size * size);
-  for (let i = 0; i < size; i++) eye[i * size + i] = 1;
-  const w = sub(arena.constant(eye, [size, size]), mul(j, c));
+  const w = sub(arena.eye(L.k * L.m), mul(j, c));
   return (r: State, context: string): State => {
     const rhs = pack(r, L);
     const x = solveRaw(w, reshape(rhs, [...rhs.shape, 1]), context);
