@@ -151,22 +151,28 @@ function build(c: Built): NodeModel {
     }
   };
   const zeroBias = fg.zeros([d]);
+  // the solver's right-hand side: its arguments were checked once where the solve starts
+  const field = (t: number, x: fg.Tensor, p: NodeParams) => {
+    const W = evalDepth(basis, p.W, t);
+    // the same fused σ(x·W + b) as a ResNet layer, so resnetFromNode matches Euler to round-off
+    return affine(x, W, p.b ? evalDepth(basis, p.b, t) : zeroBias, c.activation);
+  };
+  /** dx/dt for callers outside a solve: checks its arguments */
   const rhs = (t: number, x: fg.Tensor, p: NodeParams) => {
     checkReal(who, 't', t, (v) => v >= -1e-12 * T && v <= T * (1 + 1e-12), `in [0, ${T}]`);
     checkInput(who, x, [d]);
     check(p);
-    const W = evalDepth(basis, p.W, t);
-    // the same fused σ(x·W + b) as a ResNet layer, so resnetFromNode matches Euler to round-off
-    return affine(x, W, p.b ? evalDepth(basis, p.b, t) : zeroBias, c.activation);
+    return field(t, x, p);
   };
   const trajectory = (p: NodeParams, x: fg.Tensor, opts?: Partial<Solver> & { times?: number[] }) => {
     const { times = [0, T], ...o } = fg.checkOptions(`${who}.trajectory`, opts, TRAJECTORY_KEYS);
     checkInput(who, x, [m]);
     check(p);
+    for (const t of times) checkReal(who, 'times', t, (v) => v >= -1e-12 * T && v <= T * (1 + 1e-12), `in [0, ${T}]`);
     const s = checkSolver(`${who}.trajectory`, o, c.solver);
     // steps per interval between output times, so that [0, T] is split into s.steps in all
     const steps = Math.max(1, Math.round(s.steps / (times.length - 1)));
-    return fg.odeint(rhs, augment(x, m, d), times, { method: s.method, steps, params: p, grad: s.grad });
+    return fg.odeint(field, augment(x, m, d), times, { method: s.method, steps, params: p, grad: s.grad });
   };
   const model: NodeModel = {
     name: `node ${c.variant} d=${d}${m < d ? ` (augmented from ${m})` : ''} (${basis.spec.kind}, ${c.solver.method} ×${c.solver.steps})`,
