@@ -84,12 +84,16 @@ export function resnet(opts: ResnetOptions): ResnetModel {
   if (alphaOpt === 'learnable') params.alpha = fg.full([L], dt);
   if (outSize !== undefined) params.readout = denseParams(d, outSize, { seed: subSeed(seed, 2) });
 
+  const weightsAt = (p: ResnetParams, n: number) => {
+    const t = n * dt;
+    return { W: constrain(evalDepth(basis, p.W, t), constraint), b: evalDepth(basis, p.b, t) };
+  };
+  /** layer n's weights for callers outside the forward pass: checks its arguments */
   const layerWeights = (p: ResnetParams, n: number) => {
     checkParamTree(who, p, params);
     checkInt(who, 'n (layer index)', n, 0);
     if (n >= L) throw new fg.ArgumentError(`${who}: layer index n = ${n} is out of range for ${L} layers`);
-    const t = n * dt;
-    return { W: constrain(evalDepth(basis, p.W, t), constraint), b: evalDepth(basis, p.b, t) };
+    return weightsAt(p, n);
   };
   const check = (p: ResnetParams) => {
     if (!(p?.W instanceof fg.Tensor) || p.W.shape.join() !== [basis.size, d, d].join()) {
@@ -103,7 +107,7 @@ export function resnet(opts: ResnetOptions): ResnetModel {
     let h = m < d ? fg.pad(x, [[0, 0], [0, d - m]]) : x;
     const out = [h];
     for (let n = 0; n < L; n++) {
-      const { W, b } = layerWeights(p, n);
+      const { W, b } = weightsAt(p, n);
       const a = p.alpha ? fg.slice(p.alpha, [n], [n + 1]) : (alphaOpt as number);
       h = fg.add(h, fg.mul(affine(h, W, b, act), a));
       out.push(h);
