@@ -126,7 +126,7 @@ const EVALUATE_KEYS = fg.optionKeys<NonNullable<Parameters<typeof evaluate>[3]>>
 
 /**
  * Evaluates a model on a whole data set in chunks: the mean loss (weighted by chunk size) and,
- * for classification, the accuracy. Reads back one number per chunk (two for classification).
+ * for classification, the accuracy. The chunks' sums stay on the device and are read back once.
  */
 export async function evaluate<P>(model: Model<P>, params: P, ds: Dataset, opts: { loss?: LossName | LossFn; chunk?: number } = {}): Promise<{ loss: number; accuracy?: number }> {
   opts = fg.checkOptions('evaluate', opts, EVALUATE_KEYS) as typeof opts;
@@ -136,20 +136,25 @@ export async function evaluate<P>(model: Model<P>, params: P, ds: Dataset, opts:
   checkFit(model as Model<unknown>, ds);
   const loss = lossFor(opts.loss, ds);
   const chunk = opts.chunk ?? 1024;
-  let total = 0;
-  let right = 0;
+  const classify = ds.task === 'classification';
+  // Σ over chunks of [loss, accuracy]·(chunk size), summed on the device and read once
+  let sums: fg.Tensor | null = null;
   for (let s = 0; s < ds.n; s += chunk) {
     const idx = Int32Array.from({ length: Math.min(chunk, ds.n - s) }, (_, i) => s + i);
     const b = batchOf(ds, idx);
-    const [l, acc] = fg.tidy(() => {
+    const next = fg.tidy(() => {
       const pred = model.apply(params, b.x, { train: false });
-      return [loss(pred, b.y), ds.task === 'classification' ? accuracy(pred, b.y) : null] as const;
+      const part = fg.mul(classify ? fg.stack([loss(pred, b.y), accuracy(pred, b.y)]) : fg.reshape(loss(pred, b.y), [1]), idx.length);
+      return sums ? fg.add(sums, part) : part;
     });
-    total += (await l.item()) * idx.length;
-    if (acc) right += (await acc.item()) * idx.length;
-    for (const t of [l, acc, b.x, b.y]) t?.dispose();
+    sums?.dispose();
+    sums = next;
+    b.x.dispose();
+    b.y.dispose();
   }
-  return ds.task === 'classification' ? { loss: total / ds.n, accuracy: right / ds.n } : { loss: total / ds.n };
+  const [total, right] = Array.from(await sums!.data());
+  sums!.dispose();
+  return classify ? { loss: total! / ds.n, accuracy: right! / ds.n } : { loss: total! / ds.n };
 }
 
 function likelyCause(value: number, step: number, logged: History['steps'], lr: number): string {
