@@ -134,13 +134,20 @@ function parts(y: Tensor, argShape: Shape): SvdParts {
   return { m, n, k, s, u: rows(y, 1, 1 + m), v: rows(y, 1 + m, 1 + m + n), eye, f, tied, zero, sInv, argShape };
 }
 
+/** U and V of A from the packed SVD (what the derivatives of the values alone need: no gaps). */
+function vectors(a: Tensor): { u: Tensor; v: Tensor } {
+  const y = svdPacked(a);
+  const [m, n] = a.shape.slice(-2) as [number, number];
+  return { u: rows(y, 1, 1 + m), v: rows(y, 1 + m, 1 + m + n) };
+}
+
 function svdvalsVjp(a: Tensor, g: Tensor): Tensor {
-  const { u, v } = parts(svdPacked(a), a.shape);
+  const { u, v } = vectors(a);
   return mm(mul(u, asRow(g)), v, false, true);
 }
 
 function svdvalsJvp(a: Tensor, da: Tensor): Tensor {
-  const { u, v } = parts(svdPacked(a), a.shape);
+  const { u, v } = vectors(a);
   return sum(mul(u, mm(da, v, false, false)), -2);
 }
 
