@@ -171,51 +171,54 @@ export function eigvalsAbs(A: Tensor, opts: IterationOptions = {}): Tensor {
 const modulus = ({ re, im }: Cx) => sqrt(add(square(re), square(im)));
 
 /**
- * |λ| at the extremum of the moduli, differentiable with a subgradient where moduli tie: as the
+ * |λ| at each asked extremum of the moduli, differentiable with a subgradient where moduli tie: as the
  * max/min reductions, the first position (in eigvals' order) among the moduli tied with the
  * extremum (within 4√ε of the largest modulus) — 0 for the max; and, should that eigenvalue be
  * repeated as a complex number, the derivative of the modulus of its cluster's mean (which
  * exists where the single copies have none). Where nothing ties this is |λ₀| (|λₙ₋₁|) with its
  * derivative; the value is always exactly that modulus.
  */
-function extremeModulus(packed: Tensor, which: 'max' | 'min'): Tensor {
+function extremeModuli(packed: Tensor, which: readonly ('max' | 'min')[]): Tensor[] {
   const { re, im } = unpackC(packed);
   const n = re.shape[re.rank - 1]!;
-  const mod = sqrt(add(square(re), square(im)));
+  const mod = modulus({ re, im });
   const eye = fromValues(identity(n), [n, n], packed.backend);
   const asRows = (t: Tensor) => reshape(t, [...t.shape.slice(0, -1), 1, t.shape[t.rank - 1]!]);
-  // the first position among the moduli tied with the extremum (max: always 0)
-  let first: Tensor;
-  if (which === 'max') first = rows(eye, 0, 1);
-  else {
-    const tiedWithMin = rows(add(tieMask(asRows(mod), 'sym'), eye), n - 1, n);
-    const before = fromValues(Float64Array.from({ length: n * n }, (_, e) => (Math.floor(e / n) < e % n ? 1 : 0)), [n, n], packed.backend);
-    first = mul(tiedWithMin, relu(sub(1, mm(tiedWithMin, before, false, false))));
-  }
-  // spread over that eigenvalue's copies (a cluster of equal λ), equally
-  const spread = mm(first, add(tieMask(reshape(packed, [...packed.shape.slice(0, -2), 1, n, 2]), 'eig'), eye), false, false);
-  const w = reshape(div(spread, sum(spread, -1, true)), [...spread.shape.slice(0, -2), n]);
-  const mean = { re: sum(mul(w, re), -1), im: sum(mul(w, im), -1) };
-  const meanMod = sqrt(add(square(mean.re), square(mean.im)));
-  const exact = sum(mul(reshape(first, [...first.shape.slice(0, -2), n]), mod), -1);
-  return add(meanMod, stopGradient(sub(exact, meanMod)));
+  // copies of one eigenvalue (a cluster of equal λ), shared by both extrema
+  const copies = add(tieMask(reshape(packed, [...packed.shape.slice(0, -2), 1, n, 2]), 'eig'), eye);
+  return which.map((w) => {
+    // the first position among the moduli tied with the extremum (max: always 0)
+    let first: Tensor;
+    if (w === 'max') first = rows(eye, 0, 1);
+    else {
+      const tiedWithMin = rows(add(tieMask(asRows(mod), 'sym'), eye), n - 1, n);
+      const before = fromValues(Float64Array.from({ length: n * n }, (_, e) => (Math.floor(e / n) < e % n ? 1 : 0)), [n, n], packed.backend);
+      first = mul(tiedWithMin, relu(sub(1, mm(tiedWithMin, before, false, false))));
+    }
+    // spread over that eigenvalue's copies, equally
+    const spread = mm(first, copies, false, false);
+    const weights = reshape(div(spread, sum(spread, -1, true)), [...spread.shape.slice(0, -2), n]);
+    const meanMod = modulus({ re: sum(mul(weights, re), -1), im: sum(mul(weights, im), -1) });
+    const exact = sum(mul(reshape(first, [...first.shape.slice(0, -2), n]), mod), -1);
+    return add(meanMod, stopGradient(sub(exact, meanMod)));
+  });
 }
 
 /**
  * Spectral radius max|λ| [...], differentiable (batched): where moduli tie, the subgradient of
- * the first position in eigvals' order (see extremeModulus).
+ * the first position in eigvals' order (see extremeModuli).
  */
 export function spectralRadius(A: Tensor, opts: IterationOptions = {}): Tensor {
-  return extremeModulus(eigvalsPackedOf('spectralRadius', A, opts), 'max');
+  return extremeModuli(eigvalsPackedOf('spectralRadius', A, opts), ['max'])[0]!;
 }
 
 /**
  * Stiffness max|λ| − min|λ| [...], differentiable (batched; |λ| has a kink at 0, so min|λ| > 0).
  * Where moduli tie, the subgradient of the first positions of the max and of the min in
- * eigvals' order (see extremeModulus): where all moduli are equal (an orthogonal A) both are
+ * eigvals' order (see extremeModuli): where all moduli are equal (an orthogonal A) both are
  * eigenvalue 0 and the gradient is 0, the subgradient of this nonnegative function at its minimum.
  */
 export function stiffness(A: Tensor, opts: IterationOptions = {}): Tensor {
-  const packed = eigvalsPackedOf('stiffness', A, opts);
-  return sub(extremeModulus(packed, 'max'), extremeModulus(packed, 'min'));
+  const [hi, lo] = extremeModuli(eigvalsPackedOf('stiffness', A, opts), ['max', 'min']);
+  return sub(hi!, lo!);
 }
