@@ -84,6 +84,12 @@ describe('vmap errors', () => {
     expect(() => fg.vmap((a: fg.Tensor) => a, { inAxes: null })(fg.zeros([3]))).toThrow(/vmap: no argument is mapped/);
     expect(() => fg.vmap((a: fg.Tensor) => a, { inAxis: 0 } as never)).toThrow(/vmap: unknown option "inAxis"; known: inAxes, outAxes/);
   });
+  it('index ops keep their checks and their public name under vmap', async () => {
+    const x = fg.tensor([[1, 2, 3], [4, 5, 6]]);
+    expect(() => fg.vmap((r: fg.Tensor) => fg.segmentSum(r, [0, -1, 1], 2))(x)).toThrow(/^segmentSum: .*-1/);
+    expect(() => fg.vmap((l: fg.Tensor) => fg.crossEntropy(fg.zeros([2, 3]), l))(fg.tensor([[0, 5], [1, 2]]))).toThrow(/^crossEntropy: /);
+  });
+
   it('a tracer escaping the vmap is an error when used or read', async () => {
     let leaked: fg.Tensor | null = null;
     const x = fg.zeros([3, 2]);

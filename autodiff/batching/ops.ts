@@ -58,7 +58,7 @@ const gatherRule: BatchRule = (op, [x, idx], batched, { axis }: { axis: number }
 
 /** scatterAdd: shared indices scatter along the axis after the batch. */
 const scatterRule: BatchRule = (op, [u, idx], batched, attrs: { axis: number; size: number }, size, outShape) => {
-  if (!batched[1]) return apply(op, [u!, idx!], { axis: attrs.axis + 1, size: attrs.size });
+  if (!batched[1]) return apply(op, [u!, idx!], { ...attrs, axis: attrs.axis + 1 });
   return loopRule(op, [u!, idx!], batched, attrs, size, outShape);
 };
 
@@ -111,7 +111,7 @@ const RULES: Record<string, BatchRule> = {
   stack: axisListRule,
   gather: gatherRule,
   scatterAdd: scatterRule,
-  oneHot: withAttrs(({ depth, axis }: { depth: number; axis: number }) => ({ depth, axis: axis + 1 })),
+  oneHot: withAttrs((attrs: { axis: number }) => ({ ...attrs, axis: attrs.axis + 1 })),
   matmul: matmulRule,
   linear: linearRule,
   mseLoss: mseRule,
