@@ -58,13 +58,14 @@ const zerosLike = (t: Tensor, shape: Shape = t.shape) => fromValues(new Float64A
  */
 function record(f: Fn, args: unknown[], argnums: number[], who: string) {
   const level = pushLevel((d) => new TapeLevel(d));
+  // leaves in the order of argnums, the order in which gradients and Jacobian blocks come back
   const leaves: Tensor[] = [];
-  const wrapped = args.map((a, i) => {
-    if (!argnums.includes(i)) return a;
-    const { leaves: ls, rebuild } = flatten(a);
+  const wrapped = [...args];
+  for (const i of argnums) {
+    const { leaves: ls, rebuild } = flatten(args[i]);
     if (ls.length === 0) throw new ArgumentError(`${who}: argument ${i} contains no tensor to differentiate`);
-    return rebuild(ls.map((x) => (leaves.push(x), level.leaf(x, leaves.length - 1))));
-  });
+    wrapped[i] = rebuild(ls.map((x) => (leaves.push(x), level.leaf(x, leaves.length - 1))));
+  }
   let out: unknown;
   let created: Set<Tensor>;
   try {
@@ -80,17 +81,10 @@ function record(f: Fn, args: unknown[], argnums: number[], who: string) {
 
 /** Splits flat leaf gradients back into one tree per differentiated argument. */
 function regroup(args: unknown[], argnums: number[], grads: Tensor[]): unknown[] {
-  // the leaves were recorded in argument order, whatever the order of argnums
-  const start = new Map<number, number>();
   let k = 0;
-  args.forEach((a, i) => {
-    if (!argnums.includes(i)) return;
-    start.set(i, k);
-    k += flatten(a).leaves.length;
-  });
   return argnums.map((i) => {
     const { leaves, rebuild } = flatten(args[i]);
-    return rebuild(leaves.map((_, j) => grads[start.get(i)! + j]!));
+    return rebuild(leaves.map(() => grads[k++]!));
   });
 }
 

@@ -171,6 +171,21 @@ describe('jacfwd, jacrev and hvp on trees', () => {
   });
 });
 
+describe('argnums in any order', () => {
+  it('jacrev and jacfwd with argnums [1, 0] give the blocks in that order', async () => {
+    const f = (a: fg.Tensor, b: fg.Tensor) => fg.mul(fg.sum(a), b);   // a [2], b [3] → [3]
+    const a = fg.tensor([1, 2]);
+    const b = fg.tensor([3, 4, 5]);
+    for (const jac of [fg.jacrev, fg.jacfwd]) {
+      const [jb, ja] = jac(f, { argnums: [1, 0] })(a, b) as fg.Tensor[];
+      expect(jb!.shape).toEqual([3, 3]);
+      expect(ja!.shape).toEqual([3, 2]);
+      await close(jb!, fg.mul(fg.eye(3), 3));                  // ∂(Σa·b)/∂b = (Σa)·I
+      await close(ja!, fg.tensor([[3, 3], [4, 4], [5, 5]]));    // ∂/∂a = b ⊗ 1
+    }
+  });
+});
+
 describe('vmap of solvers and models', () => {
   // dy/dt = tanh(y·W): a Neural ODE with a different W per member
   const rhs = (_t: number, y: fg.Tensor, W: fg.Tensor) => fg.tanh(fg.matmul(y, W));
