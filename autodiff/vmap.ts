@@ -3,7 +3,8 @@ import { Tensor } from '../engine/tensor.js';
 import './batching/ops.js';
 import { moveAxis } from './batching/rules.js';
 import { batchedCall } from './batching/run.js';
-import { flatten, isPlainObject } from './tree.js';
+import { checkOptions, describe, isPlainObject, optionKeys } from '../engine/options.js';
+import { flatten } from './tree.js';
 
 /** A batch axis, null (not mapped), or a tree of them matching (a prefix of) a value's tree. */
 export type AxisSpec = number | null | readonly AxisSpec[] | { readonly [k: string]: AxisSpec };
@@ -49,12 +50,6 @@ function leavesWithAxes(spec: AxisSpec | undefined, value: unknown, where: strin
   throw new ArgumentError(`vmap: ${specName} must hold numbers, null, arrays or objects, got ${JSON.stringify(spec)} for ${where}`);
 }
 
-function describe(v: unknown): string {
-  if (v instanceof Tensor) return `a tensor ${fmtShape(v.shape)}`;
-  if (Array.isArray(v)) return `an array of ${v.length}`;
-  return v === null ? 'null' : typeof v;
-}
-
 function normAxis(axis: number, rank: number, what: string, specName: string): number {
   if (!Number.isInteger(axis) || axis < -rank || axis >= rank) {
     throw new ShapeError(`vmap: ${specName} ${axis} is out of range for ${what} (valid: ${-rank} … ${rank - 1})`);
@@ -74,11 +69,11 @@ function normAxis(axis: number, rank: number, what: string, specName: string): n
  *   that does not depend on the mapped inputs is broadcast, unless its outAxes is null.
  * Negative axes count from the end. All mapped axes must have one size.
  */
+const VMAP_KEYS = optionKeys<VmapOptions>({ inAxes: true, outAxes: true });
+
 export function vmap(f: (...args: any[]) => any, opts: VmapOptions = {}) {
   if (typeof f !== 'function') throw new ArgumentError(`vmap: f must be a function, got ${typeof f}`);
-  if (opts === null || typeof opts !== 'object') throw new ArgumentError(`vmap: options must be an object, got ${opts === null ? 'null' : typeof opts}`);
-  const unknown = Object.keys(opts).filter((k) => k !== 'inAxes' && k !== 'outAxes');
-  if (unknown.length) throw new ArgumentError(`vmap: unknown option ${unknown.map((k) => JSON.stringify(k)).join(', ')}; known: inAxes, outAxes`);
+  checkOptions('vmap', opts, VMAP_KEYS);
   const inAxes = opts.inAxes === undefined ? 0 : opts.inAxes;
   const outAxes = opts.outAxes === undefined ? 0 : opts.outAxes;
   return (...args: any[]): any => {

@@ -82,7 +82,7 @@ describe('vmap errors', () => {
     expect(() => fg.vmap((a: fg.Tensor) => [a, a], { outAxes: [0, 0, 0] })(fg.zeros([3]))).toThrow(/vmap: outAxes \[0,0,0\] does not match the output: 3 entries for an array of 2/);
     expect(() => fg.vmap((a: fg.Tensor) => a, { outAxes: null })(fg.zeros([3]))).toThrow(/vmap: the output \[\] differs between members but its outAxes is null/);
     expect(() => fg.vmap((a: fg.Tensor) => a, { inAxes: null })(fg.zeros([3]))).toThrow(/vmap: no argument is mapped/);
-    expect(() => fg.vmap((a: fg.Tensor) => a, { inAxis: 0 } as never)).toThrow(/vmap: unknown option "inAxis"; known: inAxes, outAxes/);
+    expect(() => fg.vmap((a: fg.Tensor) => a, { inAxis: 0 } as never)).toThrow(/vmap: unknown option inAxis .*; known: inAxes, outAxes/);
   });
   it('index ops keep their checks and their public name under vmap', async () => {
     const x = fg.tensor([[1, 2, 3], [4, 5, 6]]);
