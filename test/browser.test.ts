@@ -2,32 +2,17 @@
 // page from a local server; the page runs flowgrad and POSTs its result back (it also writes it into
 // the page). `--dump-dom --virtual-time-budget` is not used: virtual time does not wait for the GPU
 // process, so with WebGPU enabled the DOM was dumped before requestAdapter() had answered.
-import { spawn, execFile, type ChildProcess } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
-import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Browser, CHROMIUM, WEBGPU_FLAGS } from './chromium.js';
 
 const repo = join(dirname(fileURLToPath(import.meta.url)), '..');
-const CHROMIUM = process.env.CHROMIUM ?? '/usr/bin/chromium';
-const BASE_FLAGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-];
-// WebGPU on SwiftShader (a CPU Vulkan that ships with Chromium), with the GPU process still off
-// for everything else (--disable-gpu stays).
-const WEBGPU_FLAGS = ['--enable-unsafe-webgpu', '--use-webgpu-adapter=swiftshader'];
-
 const PAGE = `<!doctype html>
 <html><head><meta charset="utf-8"><title>flowgrad</title></head>
 <body><pre id="result">running</pre>
@@ -117,43 +102,20 @@ afterAll(async () => {
 
 /** Loads the page in a fresh headless Chromium and returns what the page reported. */
 async function runPage(extraFlags: string[]): Promise<PageResult> {
-  // Profile and TMPDIR (where Chromium leaves a singleton-socket folder) in one temp dir, removed after.
-  const base = await mkdtemp(join(tmpdir(), 'flowgrad-chromium-'));
-  const profile = join(base, 'profile');
-  await mkdir(join(base, 'tmp'));
-  let child: ChildProcess | null = null;
-  let stderr = '';
+  const browser = await Browser.launch(extraFlags);
   try {
-    const body = await new Promise<string>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`no result from the page within 60 s; chromium's stderr:\n${stderr.slice(-3000)}`)), 60_000);
+    const reported = new Promise<string>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`no result from the page within 60 s; chromium's stderr:\n${browser.stderr.slice(-3000)}`)), 60_000);
       waiting = (b) => {
         clearTimeout(timer);
         resolve(b);
       };
-      // Its own process group, so that the GPU and renderer processes go with it.
-      child = spawn(CHROMIUM, [...BASE_FLAGS, ...extraFlags, `--user-data-dir=${profile}`, `${origin}/`], {
-        stdio: ['ignore', 'ignore', 'pipe'],
-        env: { ...process.env, TMPDIR: join(base, 'tmp') },
-        detached: true,
-      });
-      child.stderr!.setEncoding('utf8').on('data', (d: string) => (stderr += d));
-      child.on('error', (err) => reject(err));
-      child.on('exit', (code) => reject(new Error(`chromium exited (${code}) before the page reported; stderr:\n${stderr.slice(-3000)}`)));
     });
-    return JSON.parse(body) as PageResult;
+    await browser.open(`${origin}/`);
+    return JSON.parse(await reported) as PageResult;
   } finally {
     waiting = null;
-    const c = child as ChildProcess | null;
-    if (c?.pid && c.exitCode === null) {
-      const exited = new Promise((ok) => c.once('exit', ok));
-      try {
-        process.kill(-c.pid, 'SIGKILL');
-      } catch {
-        c.kill('SIGKILL');
-      }
-      await exited;
-    }
-    await rm(base, { recursive: true, force: true, maxRetries: 3 });
+    await browser.close();
   }
 }
 
