@@ -4,13 +4,12 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import * as fg from '../index.js';
 import type { Backend } from '../engine/backend.js';
-import { initBoth, maxAbsDiff, onBackend } from './helpers.js';
+import { initBoth, maxAbsDiff, onBackend, vals } from './helpers.js';
 
 let cpu: Backend;
 let gpu: Backend;
 beforeAll(async () => ({ cpu, gpu } = await initBoth()));
 
-const vals = async (t: fg.Tensor) => Array.from(await t.data());
 
 describe('comparison ops', () => {
   const a = [1, 2, 3, -1, 0.5, 4];

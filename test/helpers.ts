@@ -77,3 +77,24 @@ export function expectPass(report: fg.GradcheckReport) {
   const bad = report.inputs.filter((r) => !r.pass);
   expect(bad, JSON.stringify(bad)).toEqual([]);
 }
+
+/** The error run throws on backend b; fails the test when it throws none. */
+export function thrownOn(b: Backend, run: () => unknown): Error {
+  try {
+    onBackend(b, run);
+  } catch (e) {
+    return e as Error;
+  }
+  throw new Error(`nothing was thrown on the ${b.name} backend`);
+}
+
+/** The error the first read of run's result throws on backend b (WebGPU reports status flags there). */
+export async function thrownAtRead(b: Backend, run: () => fg.Tensor): Promise<Error> {
+  const t = onBackend(b, run);
+  try {
+    await t.data();
+  } catch (e) {
+    return e as Error;
+  }
+  throw new Error(`the read on the ${b.name} backend did not throw`);
+}

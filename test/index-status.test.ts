@@ -3,7 +3,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import * as fg from '../index.js';
 import type { Backend } from '../engine/backend.js';
-import { initBoth, onBackend } from './helpers.js';
+import { initBoth, onBackend, thrownAtRead, thrownOn } from './helpers.js';
 
 let cpu: Backend;
 let gpu: Backend;
@@ -13,25 +13,8 @@ beforeAll(async () => {
 });
 
 /** The CPU backend's error for `make`, thrown when the op runs. */
-function cpuError(make: () => fg.Tensor): Error {
-  try {
-    onBackend(cpu, make);
-  } catch (e) {
-    return e as Error;
-  }
-  throw new Error('the CPU backend accepted the indices');
-}
-
-/** The WebGPU error for `make`, thrown by the next read; the op itself must not throw. */
-async function gpuError(make: () => fg.Tensor): Promise<Error> {
-  const t = onBackend(gpu, make);
-  try {
-    await t.data();
-  } catch (e) {
-    return e as Error;
-  }
-  throw new Error('the WebGPU read did not throw');
-}
+const cpuError = (run: () => unknown) => thrownOn(cpu, run);
+const gpuError = (run: () => fg.Tensor) => thrownAtRead(gpu, run);
 
 const x = () => fg.tensor([[1, 2], [3, 4], [5, 6]]);
 const u = () => fg.tensor([[1, 1], [2, 2], [3, 3]]);

@@ -4,13 +4,12 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import * as fg from '../index.js';
 import type { Backend } from '../engine/backend.js';
-import { initBoth, onBackend } from './helpers.js';
+import { initBoth, onBackend, vals } from './helpers.js';
 
 let cpu: Backend;
 let gpu: Backend;
 beforeAll(async () => ({ cpu, gpu } = await initBoth()));
 
-const vals = async (t: fg.Tensor) => Array.from(await t.data());
 
 for (const where of ['cpu', 'webgpu'] as const) {
   describe(`on ${where}`, () => {

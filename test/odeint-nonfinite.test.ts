@@ -3,7 +3,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import * as fg from '../index.js';
 import type { Backend } from '../engine/backend.js';
-import { initBoth, onBackend } from './helpers.js';
+import { initBoth, onBackend, thrownAtRead, thrownOn } from './helpers.js';
 
 let cpu: Backend;
 let gpu: Backend;
@@ -17,24 +17,8 @@ beforeAll(async () => {
 const blowup = (_t: number, y: fg.Tensor) => fg.square(y);
 const y0 = () => fg.tensor([0.5, 2, 1]);
 
-function cpuError(run: () => unknown): Error {
-  try {
-    onBackend(cpu, run);
-  } catch (e) {
-    return e as Error;
-  }
-  throw new Error('the CPU solve did not throw');
-}
-
-async function gpuError(run: () => fg.Tensor): Promise<Error> {
-  const out = onBackend(gpu, run);
-  try {
-    await out.data();
-  } catch (e) {
-    return e as Error;
-  }
-  throw new Error('the WebGPU read did not throw');
-}
+const cpuError = (run: () => unknown) => thrownOn(cpu, run);
+const gpuError = (run: () => fg.Tensor) => thrownAtRead(gpu, run);
 
 describe('non-finite states on WebGPU are reported by the next read', () => {
   it('rk4 blow-up: same NumericalError on both backends (first bad step and time)', async () => {

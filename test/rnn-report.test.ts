@@ -1,14 +1,13 @@
 // The Elman RNN's gradient report: ρ(W) beside the observed growth of ‖∂h_t/∂h_0‖ (float64).
 import { beforeAll, describe, expect, it } from 'vitest';
 import * as fg from '../index.js';
-import { maxAbs, maxAbsDiff } from './helpers.js';
+import { maxAbs, maxAbsDiff, vals } from './helpers.js';
 
 const M = fg.models;
 beforeAll(async () => {
   await fg.init({ backend: 'cpu' });
 });
 
-const vals = async (t: fg.Tensor) => Array.from(await t.data());
 
 /** C = A·B for row-major d×d arrays. */
 function matmul(A: number[], B: number[], d: number): number[] {
