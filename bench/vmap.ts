@@ -98,6 +98,11 @@ async function ensemble(): Promise<Measurement> {
     ls.forEach((l) => l.dispose());
     fg.models.disposeTree(p0);
   }, { warmup: 1, reps: 5 });
+  // the sequential side warms up too (its shaders, its read estimate), then reads each
+  // training's final loss as a loop over trainings does
+  const warm = train(models[0]!.params, (p) => fg.valueAndGrad(loss)(p));
+  await settle(warm);
+  warm.forEach((l) => l.dispose());
   const sLoss: number[] = [];
   const t0 = performance.now();
   for (const m of models) {
