@@ -5,47 +5,15 @@
  * numpy the comparison is skipped and the row says so.
  */
 
-import { spawnSync } from 'node:child_process';
 import * as fg from '../index.js';
 import { normalArray } from '../engine/random.js';
 import { luFactor, luSolve } from '../solvers/linalg/reference/lu.js';
-import { findPython } from './linalg.js';
-import { measure, median, type Measurement } from './harness.js';
+import { cpuMs, numpyMs } from './linalg.js';
+import { measure, type Measurement } from './harness.js';
 import type { BenchCase } from './kernels.js';
 
 const BATCH = 1000;
 const SIZES = process.env.FLOWGRAD_BENCH_SIZES ? process.env.FLOWGRAD_BENCH_SIZES.split(',').map(Number) : [4, 16, 32, 64];
-
-const NUMPY_SCRIPT = `
-import json, sys, time
-import numpy as np
-n, count, reps = int(sys.argv[1]), int(sys.argv[2]), int(sys.argv[3])
-rng = np.random.default_rng(1)
-a = rng.standard_normal((count, n, n)); b = rng.standard_normal((count, n, 1))
-np.linalg.solve(a, b)
-times = []
-for _ in range(reps):
-    t0 = time.perf_counter(); np.linalg.solve(a, b); times.append((time.perf_counter() - t0) * 1000)
-times.sort()
-print(json.dumps({'ms': times[len(times) // 2], 'numpy': np.__version__}))
-`;
-
-function numpyMs(n: number, reps: number): number | null {
-  const exe = findPython();
-  if (!exe) return null;
-  const r = spawnSync(exe, ['-c', NUMPY_SCRIPT, String(n), String(BATCH), String(reps)], { encoding: 'utf8' });
-  return r.status === 0 ? (JSON.parse(r.stdout.trim()) as { ms: number }).ms : null;
-}
-
-function cpuMs(a: Float64Array, b: Float64Array, n: number, reps: number): number {
-  const times: number[] = [];
-  for (let r = 0; r < reps; r++) {
-    const t0 = performance.now();
-    for (let m = 0; m < BATCH; m++) luSolve(luFactor(a.subarray(m * n * n, (m + 1) * n * n), n), b.subarray(m * n, (m + 1) * n), n, 1);
-    times.push(performance.now() - t0);
-  }
-  return median(times);
-}
 
 export const linalgSolveBenches: BenchCase[] = [
   {
@@ -61,8 +29,10 @@ export const linalgSolveBenches: BenchCase[] = [
         const m = await measure(() => fg.linalg.solve(a, b), { reps, warmup: 1 });
         a.dispose();
         b.dispose();
-        const cpu = cpuMs(av, bv, n, 3);
-        const np = numpyMs(n, reps);
+        const cpu = cpuMs(3, () => {
+          for (let m = 0; m < BATCH; m++) luSolve(luFactor(av.subarray(m * n * n, (m + 1) * n * n), n), bv.subarray(m * n, (m + 1) * n), n, 1);
+        });
+        const np = numpyMs('solve', n, BATCH, reps);
         const extra: Record<string, number> = { 'systems/s': (BATCH / m.wallMs) * 1000, 'ref f64 ms': cpu };
         if (np !== null) {
           extra['NumPy ms'] = np;

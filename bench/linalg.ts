@@ -32,8 +32,9 @@ const cpuRun: Record<Kind, (m: Float64Array, n: number) => unknown> = {
   svdvals: (m, n) => refSvdvals(m, n, n),
 };
 
-/** NumPy's call for each kind, on a (count, n, n) array `a`. */
-const numpyCall: Record<Kind, string> = {
+/** NumPy's call for each kind, on a (count, n, n) array `a` (and right-hand sides b, (count, n, 1)). */
+const numpyCall: Record<Kind | 'solve', string> = {
+  solve: 'np.linalg.solve(a, b)',
   eigvals: 'np.linalg.eigvals(a)',
   eig: 'np.linalg.eig(a)',
   eigh: 'np.linalg.eigh(a)',
@@ -44,12 +45,13 @@ const NUMPY_SCRIPT = `
 import json, sys, time
 import numpy as np
 kind, n, count, reps = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4])
-a = np.random.default_rng(1).standard_normal((count, n, n))
-call = {${Object.entries(numpyCall).map(([k, c]) => `'${k}': lambda a: ${c}`).join(', ')}}[kind]
-call(a)
+rng = np.random.default_rng(1)
+a = rng.standard_normal((count, n, n)); b = rng.standard_normal((count, n, 1))
+call = {${Object.entries(numpyCall).map(([k, c]) => `'${k}': lambda a, b: ${c}`).join(', ')}}[kind]
+call(a, b)
 times = []
 for _ in range(reps):
-    t0 = time.perf_counter(); call(a); times.append((time.perf_counter() - t0) * 1000)
+    t0 = time.perf_counter(); call(a, b); times.append((time.perf_counter() - t0) * 1000)
 times.sort()
 print(json.dumps({'ms': times[len(times) // 2], 'numpy': np.__version__}))
 `;
@@ -68,7 +70,7 @@ export function findPython(): string | null {
 }
 
 /** NumPy's median time (ms) for the batch, or null without numpy. */
-function numpyMs(kind: Kind, n: number, count: number, reps: number): number | null {
+export function numpyMs(kind: Kind | 'solve', n: number, count: number, reps: number): number | null {
   const exe = findPython();
   if (!exe) return null;
   const r = spawnSync(exe, ['-c', NUMPY_SCRIPT, kind, String(n), String(count), String(reps)], { encoding: 'utf8' });
@@ -76,12 +78,12 @@ function numpyMs(kind: Kind, n: number, count: number, reps: number): number | n
   return (JSON.parse(r.stdout.trim()) as { ms: number }).ms;
 }
 
-/** Median wall time (ms) of the float64 reference over `count` matrices, over a few runs. */
-function cpuMs(kind: Kind, values: Float64Array, n: number, count: number, reps: number): number {
+/** Median wall time (ms) of run(), a float64 reference on the host, over a few runs. */
+export function cpuMs(reps: number, run: () => void): number {
   const times: number[] = [];
   for (let r = 0; r < reps; r++) {
     const t0 = performance.now();
-    forEachMatrix(values.subarray(0, count * n * n), count, n * n, (m) => cpuRun[kind](m, n));
+    run();
     times.push(performance.now() - t0);
   }
   return median(times);
@@ -105,7 +107,7 @@ function linalgCase(kind: Kind): BenchCase {
         a.dispose();
         // the float64 reference on as many matrices as take a second or two, reported per matrix
         const cpuCount = Math.min(BATCH, Math.max(20, Math.round(4e6 / n ** 3)));
-        const cpu = (cpuMs(kind, values, n, cpuCount, n >= 32 ? 1 : 3) * BATCH) / cpuCount;
+        const cpu = (cpuMs(n >= 32 ? 1 : 3, () => forEachMatrix(values.subarray(0, cpuCount * n * n), cpuCount, n * n, (m) => cpuRun[kind](m, n))) * BATCH) / cpuCount;
         const np = numpyMs(kind, n, BATCH, n >= 32 ? 3 : 7);
         const extra: Record<string, number> = { 'matrices/s': (BATCH / m.wallMs) * 1000, 'ref f64 matrices/s': (BATCH / cpu) * 1000 };
         if (np !== null) {
