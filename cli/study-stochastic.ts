@@ -4,6 +4,7 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as fg from '../index.js';
+import { esc, figures, reportPage } from './report/html.js';
 import { plot, type Series } from './report/svg.js';
 
 const M = fg.models;
@@ -98,8 +99,6 @@ export async function runStochastic(o: { quick: boolean; seed: number }, backend
   return { study: 'stochastic', backend, seed: o.seed, quick: o.quick, sde, stiff, seconds: (now() - t0) / 1000 };
 }
 
-const esc = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
-
 /** Writes the SVG plots and index.html into dir; returns the plot files. */
 export function writeStochasticReport(dir: string, r: StochasticResults): string[] {
   const s = r.sde;
@@ -132,12 +131,8 @@ export function writeStochasticReport(dir: string, r: StochasticResults): string
   ];
   for (const x of svgs) writeFileSync(join(dir, x.file), x.svg);
   const rows = r.stiff.runs.map((x) => `<tr><td>${x.method}</td><td>${x.losses.length}</td><td>${x.losses.at(-1)?.toExponential(3) ?? ''}</td><td>${x.steps[0] ?? ''}</td><td>${x.steps.at(-1) ?? ''}</td><td>${x.eigenvalues.map((e) => e.toFixed(2)).join(', ')}</td><td>${x.stalled ? esc(x.stalled.split(';')[0]!) : ''}</td></tr>`).join('\n');
-  const figs = svgs.map((p) => `<figure><img src="${p.file}" alt="${esc(p.caption)}"><figcaption>${esc(p.caption)}</figcaption></figure>`).join('\n');
-  writeFileSync(join(dir, 'index.html'), `<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><title>flowgrad study: stochastic</title>
-<style>body{font-family:sans-serif;max-width:1200px;margin:2em auto;padding:0 1em}table{border-collapse:collapse;margin:1em 0}td,th{border:1px solid #ccc;padding:4px 8px;text-align:right}td:first-child{text-align:left}figure{display:inline-block;margin:8px;width:560px;vertical-align:top}figcaption{font-size:13px;color:#444}</style>
-</head><body>
-<h1>Stiff and stochastic dynamics</h1>
+  const figs = figures(svgs);
+  writeFileSync(join(dir, 'index.html'), reportPage('flowgrad study: stochastic', `<h1>Stiff and stochastic dynamics</h1>
 <p>Backend ${esc(r.backend)}, seed ${r.seed}${r.quick ? ', quick mode' : ''}; ${r.seconds.toFixed(1)} s.</p>
 <h2>Neural SDE on a stochastic oscillator</h2>
 <p>dx = v dt, dv = (−4x − 0.3v) dt + 0.4 dW, observed with noise at ${s.ts.length} times; fitted by matching mean and standard deviation over paths (Euler–Maruyama, dt = 0.05, backprop). Final loss ${s.losses.at(-1)!.toExponential(3)} (from ${s.losses[0]!.toExponential(3)}); ${s.seconds.toFixed(1)} s.</p>
@@ -148,7 +143,6 @@ ${rows}</table>
 <h2>Plots</h2>
 ${figs}
 <p>The numbers: <a href="results.json">results.json</a>.</p>
-</body></html>
-`);
+`));
   return svgs.map((x) => x.file);
 }

@@ -3,7 +3,7 @@
 // live loss plot and a progress bar, and draws the same SVG plots as the study report.
 // URL parameters: study=moons|spectra|darcy, backend=webgpu|cpu, size=tiny|full, autorun=1, bench=1.
 import * as fg from '../../index.js';
-import { plot, type Series } from '../report/svg.js';
+import { esc, plot, type Series } from '../report/svg.js';
 
 const M = fg.models;
 type Size = 'tiny' | 'full';
@@ -16,7 +16,6 @@ interface Curve { name: string; train: [number, number][]; val: [number, number]
 interface StudyOutput { tables: string; plots: string[] }
 
 const $ = (id: string) => document.getElementById(id)!;
-const esc = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 /** lets the page repaint (the CPU backend never yields on its own) */
 const repaint = () => new Promise<void>((ok) => setTimeout(ok, 0));
 const table = (head: string[], rows: (string | number)[][]) =>

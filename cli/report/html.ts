@@ -1,8 +1,21 @@
 // The study's index.html: a summary table, the L-table and the plots.
 import type { StudyResults } from '../study.js';
 import type { DarcyResults } from '../study-darcy.js';
+import { esc } from './svg.js';
 
-const esc = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+export { esc };
+
+/** The plots of a report as figures, each an SVG file with its caption. */
+export const figures = (plots: { file: string; caption: string }[]) =>
+  plots.map((p) => `<figure><img src="${p.file}" alt="${esc(p.caption)}"><figcaption>${esc(p.caption)}</figcaption></figure>`).join('\n');
+
+/** A report page: its title, the style every study's report shares, and the body. */
+export const reportPage = (title: string, body: string) => `<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>${esc(title)}</title>
+<style>body{font-family:sans-serif;max-width:1200px;margin:2em auto;padding:0 1em}table{border-collapse:collapse;margin:1em 0}td,th{border:1px solid #ccc;padding:4px 8px;text-align:right}td:first-child{text-align:left}figure{display:inline-block;margin:8px;width:560px;vertical-align:top}figcaption{font-size:13px;color:#444}</style>
+</head><body>
+${body}</body></html>
+`;
 
 /** The Darcy study's index.html: the stages, the resolution tables, the spectrum and the plots. */
 export function darcyHtml(r: DarcyResults, plots: { file: string; caption: string }[]): string {
@@ -20,12 +33,8 @@ ${p.resolution.map((x) => `<tr><td>${grid(p.dim, x.n)}</td><td>${x.nodes}</td><t
 <p>Width d = ${p.width}, hidden ${p.hidden}, radius ${p.radius.toFixed(4)}, loss on ${p.scale}·u; ${p.seconds.toFixed(1)} s.</p>`)
     .join('\n');
   const s = r.spectrum;
-  const figs = plots.map((p) => `<figure><img src="${p.file}" alt="${esc(p.caption)}"><figcaption>${esc(p.caption)}</figcaption></figure>`).join('\n');
-  return `<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><title>flowgrad study: darcy</title>
-<style>body{font-family:sans-serif;max-width:1200px;margin:2em auto;padding:0 1em}table{border-collapse:collapse;margin:1em 0}td,th{border:1px solid #ccc;padding:4px 8px;text-align:right}td:first-child{text-align:left}figure{display:inline-block;margin:8px;width:560px;vertical-align:top}figcaption{font-size:13px;color:#444}</style>
-</head><body>
-<h1>Nonlocal kernel network on Darcy flow</h1>
+  const figs = figures(plots);
+  return reportPage('flowgrad study: darcy', `<h1>Nonlocal kernel network on Darcy flow</h1>
 <p>Backend ${esc(r.backend)}, seed ${r.seed}${r.quick ? ', quick mode (1-D only)' : ''}; ${r.seconds.toFixed(1)} s.</p>
 <h2>Shallow to deep</h2>
 <p>Each stage starts from the previous stage's parameters (the layers share their weights and are time steps of size τ = 1/L); the loss is the mean squared error of the scaled solution on the training fields.</p>
@@ -39,8 +48,7 @@ ${resolution}
 <h2>Plots</h2>
 ${figs}
 <p>The numbers: <a href="results.json">results.json</a>.</p>
-</body></html>
-`;
+`);
 }
 
 export function indexHtml(r: StudyResults, plots: { file: string; caption: string }[]): string {
@@ -51,12 +59,8 @@ export function indexHtml(r: StudyResults, plots: { file: string; caption: strin
     .map((x) => `<tr><td>${x.L}</td><td>${x.loss.toFixed(5)}</td><td>${x.relDiff.toExponential(2)}</td><td>${x.backpropMs.toFixed(1)}</td><td>${x.adjointMs.toFixed(1)}</td></tr>`)
     .join('\n');
   const stiffness = layerStiffnessTable(r);
-  const figs = plots.map((p) => `<figure><img src="${p.file}" alt="${esc(p.caption)}"><figcaption>${esc(p.caption)}</figcaption></figure>`).join('\n');
-  return `<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><title>flowgrad study: ${esc(r.study)}</title>
-<style>body{font-family:sans-serif;max-width:1200px;margin:2em auto;padding:0 1em}table{border-collapse:collapse;margin:1em 0}td,th{border:1px solid #ccc;padding:4px 8px;text-align:right}td:first-child{text-align:left}figure{display:inline-block;margin:8px;width:560px;vertical-align:top}figcaption{font-size:13px;color:#444}</style>
-</head><body>
-<h1>ResNet and Neural ODE on ${esc(r.data.name)}</h1>
+  const figs = figures(plots);
+  return reportPage(`flowgrad study: ${r.study}`, `<h1>ResNet and Neural ODE on ${esc(r.data.name)}</h1>
 <p>Backend ${esc(r.backend)}, seed ${r.seed}${r.quick ? ', quick mode' : ''}; ${r.data.train} training and ${r.data.test} test samples.</p>
 <h2>Models</h2>
 <table><tr><th>model</th><th>parameters</th><th>train loss</th><th>test loss</th><th>test accuracy</th><th>seconds</th></tr>
@@ -72,8 +76,7 @@ ${stiffness}
 ${figs}
 <p>The numbers: <a href="results.json">results.json</a>.</p>
 <p>Further: the <a href="stability/index.html">stability study</a> (Lyapunov-stable autoencoder, kernel stiffness surrogate, Jacobian conditioning, Lyapunov spectra), written into this directory by <code>flowgrad study --study stability --out &lt;this directory&gt;/stability</code>.</p>
-</body></html>
-`;
+`);
 }
 
 /** Per-layer stiffness at the start (shared: both runs start from the same weights) and after each run. */

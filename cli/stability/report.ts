@@ -1,8 +1,8 @@
 // The stability study's plots and index.html.
 import type { StabilityResults } from '../study-stability.js';
+import { esc, figures, reportPage } from '../report/html.js';
 import { plot, type Series } from '../report/svg.js';
 
-const esc = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 const pts = (ys: number[]): [number, number][] => ys.map((y, i) => [i, y]);
 
 export function stabilityPlots(r: StabilityResults): { file: string; caption: string; svg: string }[] {
@@ -66,12 +66,8 @@ export function stabilityHtml(r: StabilityResults, plots: { file: string; captio
   const pen = r.penalties.map((x) => `<tr><td>${x.penalty}</td><td>${x.kappa}</td><td>${f(x.stiffness)}</td><td>${f(x.activeStiffness)}</td><td>${f(x.dataLoss)}</td><td>${f(x.msPerStep, 1)}</td></tr>`).join('\n');
   const cond = r.conditioning.map((c) => `<tr><td>${c.step}</td><td>${f(c.median, 3)}</td><td>${f(c.max, 3)}</td><td>${f(c.meanSigma[0]!)}</td><td>${f(c.meanSigma[1]!)}</td><td>${(100 * c.testAccuracy).toFixed(1)}%</td></tr>`).join('\n');
   const spec = r.spectra.rows.map((x) => `<tr><td>${esc(x.system)}</td><td>${x.exponents.map((e) => f(e)).join(', ')}</td><td>${f(x.sum, 5)}</td><td>${f(x.expectedSum, 5)}</td><td>${esc(x.reference)}</td><td>${x.T}</td></tr>`).join('\n');
-  const figs = plots.map((p) => `<figure><img src="${p.file}" alt="${esc(p.caption)}"><figcaption>${esc(p.caption)}</figcaption></figure>`).join('\n');
-  return `<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><title>flowgrad study: stability</title>
-<style>body{font-family:sans-serif;max-width:1200px;margin:2em auto;padding:0 1em}table{border-collapse:collapse;margin:1em 0}td,th{border:1px solid #ccc;padding:4px 8px;text-align:right}td:first-child{text-align:left}figure{display:inline-block;margin:8px;width:560px;vertical-align:top}figcaption{font-size:13px;color:#444}</style>
-</head><body>
-<h1>Stability toolkit</h1>
+  const figs = figures(plots);
+  return reportPage('flowgrad study: stability', `<h1>Stability toolkit</h1>
 <p>Backend ${esc(r.backend)}, seed ${r.seed}${r.quick ? ', quick mode' : ''}; ${r.seconds.toFixed(1)} s.</p>
 <h2>Lyapunov-stable autoencoder</h2>
 <p>1-D advection–diffusion (${ae.grid} points, periodic) observed through a random ${ae.observed} × ${ae.grid} map plus noise; encoder Ψ (one tanh layer), linear latent step Ω (${ae.latent} × ${ae.latent}), linear decoder Φ; loss: one- and two-step prediction + reconstruction, and for the physics-aware model κ·Σᵢ ρ(pᵢ), pᵢ the eigenvalues of P with Ωᵀ P Ω − P = −I, ρ(p) = exp(−|p − 1|/γ) for p &lt; 0. ${ae.steps} Adam steps on ${ae.trainTrajectories} trajectories of ${ae.trainSnapshots} snapshots; rollouts of ${ae.horizon} steps from a held-out field. Trained on the ${esc(r.autoencoderBackend)} backend.</p>
@@ -96,6 +92,5 @@ ${spec}</table>
 <h2>Plots</h2>
 ${figs}
 <p>The numbers: <a href="results.json">results.json</a>.</p>
-</body></html>
-`;
+`);
 }
