@@ -1,4 +1,4 @@
-import { checkOptions } from '../../engine/options.js';
+import { checkOptions, finiteNumber, nonNegativeInt, positiveInt, seedOf } from '../../engine/options.js';
 // Markov chain Monte Carlo over parameter trees, many chains as one batch: every leaf of the
 // state has a leading chain axis, the log density and its gradient run once per step for all
 // chains (vmap of the one-chain function), and each chain accepts or rejects by `where` on the
@@ -14,7 +14,7 @@ import { tidy } from '../../engine/scope.js';
 import { Tensor } from '../../engine/tensor.js';
 import { leavesOf } from '../optim/tree.js';
 import { dualAveragingStart, dualAveragingUpdate, metricCollectStart, metricWindowEnds, welfordUpdate, welfordVariance, type DualAveraging, type Welford } from './adapt.js';
-import { intOption, positiveOption, subSeed } from './options.js';
+import { subSeed } from './options.js';
 import { nutsTransition, type NutsContext } from './nuts.js';
 
 export type McmcMethod = 'rwm' | 'mala' | 'hmc' | 'nuts';
@@ -95,12 +95,12 @@ export async function mcmc<P>(logDensity: (params: P) => Tensor, init: P, option
   if (typeof logDensity !== 'function') throw new ArgumentError(`${who}: logDensity must be a function of a parameter tree, got ${typeof logDensity}`);
   const method = o.method ?? 'hmc';
   if (!(method in TARGET)) throw new ArgumentError(`${who}: method must be one of 'rwm', 'mala', 'hmc', 'nuts', got ${JSON.stringify(method)}`);
-  const warmup = intOption(who, 'warmup', o.warmup, 500, 0);
-  const nSamples = intOption(who, 'samples', o.samples, 1000, 1);
-  const seed = intOption(who, 'seed', o.seed, 0, 0);
-  const fixedStep = positiveOption(who, 'stepSize', o.stepSize);
+  const warmup = nonNegativeInt(who, 'warmup', o.warmup) ?? 500;
+  const nSamples = positiveInt(who, 'samples', o.samples) ?? 1000;
+  const seed = seedOf(who, o.seed) ?? 0;
+  const fixedStep = finiteNumber(who, 'stepSize', o.stepSize, (x) => x > 0, 'a positive finite number');
   if (o.steps !== undefined && method !== 'hmc') throw new ArgumentError(`${who}: steps applies to method 'hmc' only (mala takes one leapfrog step, rwm none)`);
-  const steps = method === 'hmc' ? intOption(who, 'steps', o.steps, 10, 1) : method === 'rwm' ? 0 : 1;
+  const steps = method === 'hmc' ? (positiveInt(who, 'steps', o.steps) ?? 10) : method === 'rwm' ? 0 : 1;
   const target = o.targetAccept === undefined ? TARGET[method]! : o.targetAccept;
   if (typeof target !== 'number' || !(target > 0 && target < 1)) throw new ArgumentError(`${who}: targetAccept must be in (0, 1), got ${String(target)}`);
 
@@ -114,7 +114,7 @@ export async function mcmc<P>(logDensity: (params: P) => Tensor, init: P, option
     const axes = x0.map((t, k) => `${leaves.paths[k]} ${fmtShape(t.shape)}`).join(', ');
     throw new ShapeError(`${who}: the chain axes of init disagree (the leading axis of every leaf is the chain): ${axes}`);
   }
-  if (o.chains !== undefined && intOption(who, 'chains', o.chains, chains, 1) !== chains) {
+  if (o.chains !== undefined && (positiveInt(who, 'chains', o.chains) ?? chains) !== chains) {
     throw new ShapeError(`${who}: chains is ${o.chains} but the leaves of init have a leading (chain) axis of ${chains}`);
   }
   const dim = x0.reduce((s, t) => s + t.size / chains, 0);

@@ -1,4 +1,4 @@
-import { checkOptions } from '../../engine/options.js';
+import { checkOptions, finiteNumber, positiveInt, seedOf } from '../../engine/options.js';
 // Mean-field Gaussian variational inference over a parameter tree: q(θ) = Π N(μᵢ, σᵢ²) with
 // σ = softplus(ρ), the ELBO estimated with K reparameterized draws (θ = μ + σ∘ε, the K draws
 // as one vmapped batch) and maximized with Adam.
@@ -13,7 +13,7 @@ import { Tensor } from '../../engine/tensor.js';
 import { adam } from '../optim/adam.js';
 import type { LearningRate } from '../optim/optimizer.js';
 import { leavesOf } from '../optim/tree.js';
-import { intOption, positiveOption, subSeed } from './options.js';
+import { subSeed } from './options.js';
 
 export interface ViOptions {
   /** reparameterized draws K per ELBO estimate (default 16) */
@@ -50,10 +50,10 @@ export async function vi<P>(logDensity: (params: P) => Tensor, init: P, options?
   const who = 'bayes.vi';
   const o = checkOptions(who, options, KNOWN) as ViOptions;
   if (typeof logDensity !== 'function') throw new ArgumentError(`${who}: logDensity must be a function of a parameter tree, got ${typeof logDensity}`);
-  const K = intOption(who, 'samples', o.samples, 16, 1);
-  const steps = intOption(who, 'steps', o.steps, 1000, 1);
-  const seed = intOption(who, 'seed', o.seed, 0, 0);
-  const initStd = positiveOption(who, 'initStd', o.initStd) ?? 0.1;
+  const K = positiveInt(who, 'samples', o.samples) ?? 16;
+  const steps = positiveInt(who, 'steps', o.steps) ?? 1000;
+  const seed = seedOf(who, o.seed) ?? 0;
+  const initStd = finiteNumber(who, 'initStd', o.initStd, (x) => x > 0, 'a positive finite number') ?? 0.1;
   const lr = o.lr ?? 0.01;
   const antithetic = o.antithetic ?? true;
   if (typeof antithetic !== 'boolean') throw new ArgumentError(`${who}: antithetic must be true or false, got ${String(antithetic)}`);
