@@ -1,5 +1,5 @@
 import { checkTensor } from '../../engine/args.js';
-import { checkOptions, optionKeys } from '../../engine/options.js';
+import { checkOptions, oneOf, optionKeys } from '../../engine/options.js';
 import { ArgumentError, ShapeError, fmtShape } from '../../engine/errors.js';
 import type { Shape } from '../../engine/shape.js';
 import type { Tensor } from '../../engine/tensor.js';
@@ -135,8 +135,7 @@ export function linear(x: Tensor, w: Tensor, b: Tensor, opts: LinearOptions = {}
   checkTensor('linear', 'x', x);
   checkTensor('linear', 'w', w);
   checkTensor('linear', 'b', b);
-  const attrs = { activation: checkOptions('linear', opts, LINEAR_KEYS).activation ?? 'none' };
-  if (!ACTIVATIONS.includes(attrs.activation)) linearShape([[1, 1], [1, 1], [1]], attrs); // throws, naming the choices
+  const attrs = { activation: oneOf('linear', 'activation', checkOptions('linear', opts, LINEAR_KEYS).activation, ACTIVATIONS) ?? 'none' };
   const x2 = x.rank === 1 ? reshape(x, [1, x.shape[0]!]) : x;
   const outShape = matmulShapeOf('linear', [x2.shape, w.shape], undefined, ['x', 'w']);
   const n = outShape[outShape.length - 1]!;
