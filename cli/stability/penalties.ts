@@ -1,6 +1,7 @@
 // Stiffness-penalized training of a ResNet on two moons with the exact penalty, the particle
 // kernel map surrogate, or the exact spectral radius against the trajectory's active rate: the
 // final stiffness, data loss and time per step of each.
+import { median } from '../../bench/harness.js';
 import * as fg from '../../index.js';
 
 const M = fg.models;
@@ -101,7 +102,7 @@ export async function surrogateVsExact(o: { seed: number; particles?: number; sp
       ms.push(performance.now() - t0);
       ts.forEach((t) => t.dispose());
     }
-    return ms.sort((a, b) => a - b)[Math.floor(ms.length / 2)]!;
+    return median(ms);
   };
   const exactMs = await time(() => fg.valueAndGrad(exactFn)(W) as fg.Tensor[]);
   const surrogateMs = await time(() => (ps.refresh(W), fg.valueAndGrad(surFn)(W) as fg.Tensor[]));
