@@ -32,9 +32,9 @@ export function descendingRanks(x: fg.Tensor): fg.Tensor {
   const n = x.shape[x.rank - 1]!;
   const col = fg.reshape(x, [...x.shape, 1]); // x_i down the rows
   const row = fg.reshape(x, [...x.shape.slice(0, -1), 1, n]); // x_j across
-  const s = fg.sign(fg.sub(row, col)); // [..., i, j]: +1 where x_j > x_i
   const lower = fg.tensor(Float64Array.from({ length: n * n }, (_, t) => (t % n < Math.floor(t / n) ? 1 : 0)), [n, n]); // j < i
-  return fg.sum(fg.add(fg.relu(s), fg.mul(fg.sub(1, fg.abs(s)), lower)), -1);
+  // [..., i, j]: 1 where x_j > x_i, or x_j = x_i and j < i
+  return fg.sum(fg.add(fg.greater(row, col), fg.mul(fg.equal(row, col), lower)), -1);
 }
 
 /**
@@ -44,7 +44,7 @@ export function descendingRanks(x: fg.Tensor): fg.Tensor {
 export function takeByRank(x: fg.Tensor, rank: fg.Tensor, k: number): fg.Tensor {
   const n = rank.shape[rank.rank - 1]!;
   const slots = fg.reshape(fg.arange(k), [k, 1]);
-  const pick = fg.relu(fg.sub(1, fg.abs(fg.sub(fg.reshape(rank, [...rank.shape.slice(0, -1), 1, n]), slots)))); // [..., k, n]
+  const pick = fg.equal(fg.reshape(rank, [...rank.shape.slice(0, -1), 1, n]), slots); // [..., k, n]
   return fg.matmul(pick, x);
 }
 

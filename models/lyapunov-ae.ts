@@ -46,7 +46,7 @@ export function lyapunovPrior(omega: fg.Tensor, opts: LyapunovPriorOptions = {})
   const gamma = checkReal(who, 'gamma', opts.gamma ?? 1, (x) => x > 0, 'a positive number');
   const P = fg.linalg.solveDiscreteLyapunov(omega, fg.eye(k!));
   const p = fg.linalg.eigh(P).values;
-  const neg = fg.relu(fg.sign(fg.neg(p))); // 1 where p < 0
+  const neg = fg.less(p, 0);
   const rho = fg.mul(fg.exp(fg.div(fg.neg(fg.abs(fg.sub(p, 1))), gamma)), neg);
   return { value: fg.sum(rho), P, p, spectralRadius: fg.linalg.spectralRadius(fg.stopGradient(omega)), unstable: fg.sum(fg.stopGradient(neg)) };
 }

@@ -78,7 +78,7 @@ const singularGap = fg.customVjp(
     const tol = 4 * Math.sqrt(w!.dtype === 'float32' ? 1.1920929e-7 : Number.EPSILON);
     const col = (x: fg.Tensor, j: number) => fg.slice(x, [j], [j + 1], [-1]);
     // 1 where σ_k ≤ σ_d + tol·σ₁ (tied with the minimum), then the first such k
-    const tied = fg.relu(fg.sign(fg.sub(fg.add(col(s, d - 1), fg.mul(col(s, 0), tol)), s)));
+    const tied = fg.less(s, fg.add(col(s, d - 1), fg.mul(col(s, 0), tol)));
     const before = fg.tensor(Array.from({ length: d * d }, (_, e) => (Math.floor(e / d) < e % d ? 1 : 0)), [d, d]);
     const count = fg.reshape(fg.matmul(fg.reshape(tied, [...tied.shape.slice(0, -1), 1, d]), before), tied.shape);
     const first = fg.mul(tied, fg.relu(fg.sub(1, count)));
