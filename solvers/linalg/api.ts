@@ -1,3 +1,4 @@
+import { checkTensor } from '../../engine/args.js';
 /**
  * The public face of the linear-algebra ops (fg.linalg): the registry ops return one packed
  * tensor each; these functions check their arguments and split the packed results.
@@ -25,11 +26,6 @@ import { svdPacked, svdvalsPacked } from './svd.js';
 
 export type ComplexTensor = Cx;
 
-function tensorArg(op: string, name: string, x: unknown): Tensor {
-  if (!(x instanceof Tensor)) throw new ArgumentError(`${op}: ${name} must be a Tensor, got ${x === null ? 'null' : typeof x}`);
-  return x;
-}
-
 /** For the functions without options: a second argument is a mistake (often a misplaced options object). */
 function noMore(op: string, extra: readonly unknown[], why: string): void {
   if (extra.length && !(extra.length === 1 && extra[0] === undefined)) throw new ArgumentError(`${op}: takes no options (${why}); got ${extra.length} extra argument(s)`);
@@ -49,7 +45,7 @@ export function eigvals(A: Tensor, opts: IterationOptions = {}): Cx {
 }
 
 function eigvalsPackedOf(op: string, A: Tensor, opts: IterationOptions): Tensor {
-  checkMatrix(op, 'A', tensorArg(op, 'A', A).shape, true);
+  checkMatrix(op, 'A', checkTensor(op, 'A', A).shape, true);
   return eigvalsPacked(A, iterationCap(op, checkOptions(op, opts, ITERATION_KEYS)));
 }
 
@@ -96,7 +92,7 @@ export interface EigResult extends Cx {
  * conjugate pair of eigenvalues has conjugate vectors.
  */
 export function eig(A: Tensor, opts: EigOptions = {}): EigResult {
-  const a = tensorArg('eig', 'A', A);
+  const a = checkTensor('eig', 'A', A);
   checkOptions('eig', opts, EIG_KEYS);
   checkMatrix('eig', 'A', a.shape, true);
   const left = boolean('eig', 'left', opts.left) ?? false;
@@ -118,7 +114,7 @@ export function eig(A: Tensor, opts: EigOptions = {}): EigResult {
  * NumericalError naming the indices.
  */
 export function eigh(A: Tensor, opts: EighOptions = {}): { values: Tensor; vectors: Tensor } {
-  const a = tensorArg('eigh', 'A', A);
+  const a = checkTensor('eigh', 'A', A);
   boolean('eigh', 'symmetrize', checkOptions('eigh', opts, EIGH_KEYS).symmetrize);
   checkMatrix('eigh', 'A', a.shape, true);
   const input = opts.symmetrize === false ? a : mul(add(a, mT(a)), 0.5);
@@ -135,7 +131,7 @@ export function eigh(A: Tensor, opts: EighOptions = {}): { values: Tensor; vecto
  * vectors, are a NumericalError naming the indices.
  */
 export function svd(A: Tensor, ...extra: never[]): { u: Tensor; s: Tensor; v: Tensor } {
-  const a = tensorArg('svd', 'A', A);
+  const a = checkTensor('svd', 'A', A);
   noMore('svd', extra, JACOBI);
   checkMatrix('svd', 'A', a.shape, false);
   const packed = svdPacked(a);
@@ -148,7 +144,7 @@ export function svd(A: Tensor, ...extra: never[]): { u: Tensor; s: Tensor; v: Te
 /** Singular values [..., min(m, n)], descending; differentiable at any A (gradient U diag(s̄) Vᵀ, no gap needed). */
 export function svdvals(A: Tensor, ...extra: never[]): Tensor {
   noMore('svdvals', extra, JACOBI);
-  return svdvalsPacked(tensorArg('svdvals', 'A', A));
+  return svdvalsPacked(checkTensor('svdvals', 'A', A));
 }
 
 /**
@@ -160,7 +156,7 @@ export function svdvals(A: Tensor, ...extra: never[]): Tensor {
  */
 export function solveDiscreteLyapunov(A: Tensor, Q: Tensor, ...extra: never[]): Tensor {
   noMore('solveDiscreteLyapunov', extra, 'the solver is chosen by the size n');
-  return lyapunov(tensorArg('solveDiscreteLyapunov', 'A', A), tensorArg('solveDiscreteLyapunov', 'Q', Q));
+  return lyapunov(checkTensor('solveDiscreteLyapunov', 'A', A), checkTensor('solveDiscreteLyapunov', 'Q', Q));
 }
 
 /** |λ| [..., n], in the order of eigvals (descending). */

@@ -1,3 +1,4 @@
+import { checkTensor } from '../../engine/args.js';
 import { boolean, checkOptions, optionKeys } from '../../engine/options.js';
 /**
  * The public face of the dense solvers (fg.linalg.solve, lu, inv, slogdet, cholesky,
@@ -15,11 +16,6 @@ import { checkMatrix } from './checks.js';
 import { rows } from './complex.js';
 import { choleskyRaw, luPacked, slogdetPacked, solveRaw, triangular } from './dense.js';
 
-function tensorArg(op: string, name: string, x: unknown): Tensor {
-  if (!(x instanceof Tensor)) throw new ArgumentError(`${op}: ${name} must be a Tensor, got ${x === null ? 'null' : typeof x}`);
-  return x;
-}
-
 /** B of rank 1 is a vector: solved as one column, returned with its own shape. */
 function withColumns(op: string, a: Tensor, b: Tensor, fn: (b: Tensor) => Tensor): Tensor {
   checkMatrix(op, 'A', a.shape, true);
@@ -35,14 +31,14 @@ function withColumns(op: string, a: Tensor, b: Tensor, fn: (b: Tensor) => Tensor
  * n·ε·max|A|) is a NumericalError naming its batch index (on WebGPU, thrown by the next read).
  */
 export function solve(A: Tensor, B: Tensor): Tensor {
-  const a = tensorArg('solve', 'A', A);
-  const b = tensorArg('solve', 'B', B);
+  const a = checkTensor('solve', 'A', A);
+  const b = checkTensor('solve', 'B', B);
   return withColumns('solve', a, b, (bm) => solveRaw(a, bm));
 }
 
 /** A⁻¹ [..., n, n] (a solve with the identity; singular matrices as in solve). */
 export function inv(A: Tensor): Tensor {
-  const a = tensorArg('inv', 'A', A);
+  const a = checkTensor('inv', 'A', A);
   checkMatrix('inv', 'A', a.shape, true);
   const n = a.shape[a.rank - 1]!;
   const eye = new Float64Array(n * n);
@@ -56,7 +52,7 @@ export function inv(A: Tensor): Tensor {
  * diagonal); its derivative needs U invertible.
  */
 export function lu(A: Tensor): { P: Tensor; L: Tensor; U: Tensor } {
-  const a = tensorArg('lu', 'A', A);
+  const a = checkTensor('lu', 'A', A);
   const packed = luPacked(a);
   const n = a.shape[a.rank - 1]!;
   const f = rows(packed, 0, n);
@@ -74,7 +70,7 @@ export function lu(A: Tensor): { P: Tensor; L: Tensor; U: Tensor } {
  * error; the derivative, A⁻ᵀ, is a NumericalError there).
  */
 export function slogdet(A: Tensor): { sign: Tensor; logAbsDet: Tensor } {
-  const packed = slogdetPacked(tensorArg('slogdet', 'A', A));
+  const packed = slogdetPacked(checkTensor('slogdet', 'A', A));
   const part = (i: number) => {
     const s = slice(packed, [i], [i + 1], [-1]);
     return reshape(s, s.shape.slice(0, -1));
@@ -96,7 +92,7 @@ const CHOLESKY_KEYS = optionKeys<CholeskyOptions>({ symmetrize: true });
 export function cholesky(A: Tensor, opts: CholeskyOptions = {}): Tensor {
   checkOptions('cholesky', opts, CHOLESKY_KEYS);
   boolean('cholesky', 'symmetrize', opts.symmetrize);
-  const a = tensorArg('cholesky', 'A', A);
+  const a = checkTensor('cholesky', 'A', A);
   checkMatrix('cholesky', 'A', a.shape, true);
   return choleskyRaw(opts.symmetrize === false ? a : mul(add(a, mT(a)), 0.5));
 }
@@ -116,8 +112,8 @@ const TRIANGULAR_KEYS = optionKeys<SolveTriangularOptions>({ lower: true, unitDi
 export function solveTriangular(T: Tensor, B: Tensor, opts: SolveTriangularOptions = {}): Tensor {
   checkOptions('solveTriangular', opts, TRIANGULAR_KEYS);
   for (const k of ['lower', 'unitDiagonal', 'transpose'] as const) boolean('solveTriangular', k, opts[k]);
-  const t = tensorArg('solveTriangular', 'T', T);
-  const b = tensorArg('solveTriangular', 'B', B);
+  const t = checkTensor('solveTriangular', 'T', T);
+  const b = checkTensor('solveTriangular', 'B', B);
   const flags = { lower: opts.lower ?? true, unit: opts.unitDiagonal ?? false, transpose: opts.transpose ?? false };
   return withColumns('solveTriangular', t, b, (bm) => triangular(t, bm, flags));
 }
