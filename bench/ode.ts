@@ -3,6 +3,7 @@
 import * as fg from '../index.js';
 import { measureTfjs, median, type BenchContext, type Measurement } from './harness.js';
 import { tfjsRk4 } from './ode-tfjs.js';
+import { torchPeer } from './torch.js';
 import type { BenchCase } from './kernels.js';
 
 export const ODE_BATCH = 256;
@@ -85,6 +86,9 @@ export const odeBenches: BenchCase[] = [
         r.tfjsMs = await measureTfjs(ctx.tf, theirs.run);
         theirs.dispose();
       }
+      // PyTorch on this machine's CPU, the same solve (a figure only; null without torch)
+      const torch = await torchPeer('rk4-forward');
+      if (torch) r.extra = { ...r.extra, 'torch ms': torch.ms };
       return [r];
     },
   },

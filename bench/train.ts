@@ -5,6 +5,7 @@ import * as fg from '../index.js';
 import { goal, median, type BenchContext, type Goal, type Measurement } from './harness.js';
 import type { BenchCase } from './kernels.js';
 import { tfjsTrainStep } from './train-tfjs.js';
+import { torchPeer } from './torch.js';
 import type { Tf } from './tfjs.js';
 
 export const MLP_SIZES = [2, 64, 64, 2];
@@ -13,6 +14,8 @@ export const LR = 0.05;
 /** targets: ms per step on WebGPU, and the speed-up over tfjs-webgpu in the same run */
 export const TARGET_MS = 3;
 export const TARGET_VS_TFJS = 3;
+/** target: at most this many times PyTorch's ms per step on this machine's CPU */
+export const TARGET_VS_TORCH = 3;
 
 export interface StepTiming {
   /** median ms per step over the chunks */
@@ -143,9 +146,12 @@ export const trainBenches: BenchCase[] = [
         if (prof) console.log(prof.map(({ label, ms }, i) => `  ${String(i).padStart(2)} ${ms.toFixed(3).padStart(7)} ms  ${label}`).join('\n'));
       }
       const theirs = ctx.tf ? await tfjsStep(ctx.tf) : null;
+      // PyTorch on this machine's CPU, same problem (null without /usr/bin/python3 and torch)
+      const torch = await torchPeer('mlp-sgd');
       const goals = [
         goal(`≤ ${TARGET_MS} ms per step`, ours.msPerStep, TARGET_MS, 'atMost', (v) => `${v.toFixed(2)} ms`),
         theirs ? goal(`≥ ${TARGET_VS_TFJS}× tfjs-webgpu (wall)`, theirs.msPerStep / ours.msPerStep, TARGET_VS_TFJS, 'atLeast', (v) => `${v.toFixed(2)}×`) : null,
+        torch ? goal(`within ${TARGET_VS_TORCH}× of PyTorch CPU`, ours.msPerStep / torch.ms, TARGET_VS_TORCH, 'atMost', (v) => `${v.toFixed(2)}×`) : null,
       ].filter((g): g is Goal => g !== null);
       return [{
         name: 'train step (MLP, SGD)',
@@ -153,7 +159,7 @@ export const trainBenches: BenchCase[] = [
         wallMs: ours.msPerStep,
         gpuMs: null,
         tfjsMs: theirs?.msPerStep ?? null,
-        extra: { 'dispatches/step': ours.dispatches ?? NaN, 'steps/s': 1000 / ours.msPerStep },
+        extra: { 'dispatches/step': ours.dispatches ?? NaN, 'steps/s': 1000 / ours.msPerStep, ...(torch ? { 'torch ms': torch.ms } : {}) },
         goals,
       }];
     },
