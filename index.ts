@@ -23,3 +23,5 @@ export * as io from './solvers/io/index.js';
 export { sdeint, BrownianTree, type SdeFunc, type SdeMethod, type SdeintOptions } from './solvers/sde/index.js';
 export * as analysis from './analysis/index.js';
 export * as bayes from './solvers/bayes/index.js';
+export { jit, type Jitted, type JitInfo } from './autodiff/jit/jit.js';
+export { stats, type Stats } from './engine/stats.js';

@@ -52,6 +52,12 @@ export interface OpDef<A = undefined> extends Kernel<A> {
    * in autodiff/batching/ops.ts) do not fit.
    */
   readonly batch?: BatchRule;
+  /**
+   * An elementwise map as one WGSL expression of its inputs a, b, c, read broadcast to the
+   * output's shape, and of attribute values p0, p1, … (`params`): jit fuses chains of such ops
+   * into one generated kernel.
+   */
+  readonly elementwise?: { readonly wgsl: string; params?(attrs: A): number[] };
   /** bad inputs the op must reject, with what its error must say (conformance suite) */
   readonly rejects?: readonly { shapes: number[][]; attrs: A; message: RegExp }[];
 }
@@ -91,6 +97,9 @@ export function registeredOps(): OpDef<any>[] {
 
 export type TensorOrNumber = Tensor | number;
 
+/** The number behind each scalar that `apply` made from one (jit bakes them into its kernels). */
+export const scalarValues = new WeakMap<object, number>();
+
 /** Runs an op on tensors (numbers become scalars on the tensors' backend). */
 export function apply<A>(op: OpDef<A>, args: TensorOrNumber[], attrs: A): Tensor {
   const first = args.find((a): a is Tensor => a instanceof Tensor);
@@ -106,7 +115,9 @@ export function apply<A>(op: OpDef<A>, args: TensorOrNumber[], attrs: A): Tensor
     if (typeof a !== 'number') {
       throw new ArgumentError(`${op.name}: argument ${op.args[i] ?? i} must be a Tensor or a number, got ${a === null ? 'null' : typeof a}`);
     }
-    return fromValues([a], [], backend);
+    const scalar = fromValues([a], [], backend);
+    scalarValues.set(scalar.storage!, a);
+    return scalar;
   });
   const outShape = op.forward ? null : op.shape(inputs.map((t) => t.shape), attrs);
   return applyAt(op, inputs, attrs, outShape);

@@ -1,6 +1,7 @@
 import type { Backend, Kernel, Storage } from './backend.js';
 import { ArgumentError, fmtShape } from './errors.js';
 import type { Shape } from './shape.js';
+import { countDispatch, countRead } from './stats.js';
 
 /** The most elements one CPU tensor may hold: 2^30 float64 values are 8 GiB. */
 export const CPU_MAX_ELEMENTS = 2 ** 30;
@@ -44,10 +45,12 @@ export class CpuBackend implements Backend {
     }
     this.checkSize(kernel.name, outShape);
     const arrays = inputs.map((s) => (s as CpuStorage).data);
+    countDispatch();
     return this.wrap(kernel.cpu(arrays, shapes, attrs, outShape));
   }
 
   async read(storage: Storage): Promise<Float64Array> {
+    countRead();
     return (storage as CpuStorage).data.slice();
   }
 

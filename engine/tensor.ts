@@ -12,6 +12,8 @@ export interface Trace {
   readonly primal: Tensor;
   /** the tensors whose storage this traced value holds (its primal, its tangent) */
   parts(): Tensor[];
+  /** a value being traced into a graph (jit): it has no numbers yet, and `primal` throws */
+  readonly abstract?: boolean;
 }
 
 let nextId = 1;
@@ -49,6 +51,12 @@ export class Tensor {
     return t;
   }
 
+  /** Whether the numbers of this tensor exist now (not while jit traces it into a graph). */
+  get hasValue(): boolean {
+    for (let t: Tensor = this; t.trace; t = t.trace.primal) if (t.trace.abstract) return false;
+    return true;
+  }
+
   assertAlive(what: string): void {
     if (this.disposedFlag) {
       throw new StateError(`${what}: tensor #${this.id} of shape [${this.shape.join(', ')}] was disposed and cannot be used`);
@@ -56,7 +64,13 @@ export class Tensor {
   }
 
   /** Flat row-major values: Float32Array on webgpu, Float64Array on cpu. */
-  async data(): Promise<Float32Array | Float64Array> {
+  data(): Promise<Float32Array | Float64Array> {
+    // a tensor jit is tracing has no values: say so at once, not in a promise nobody awaits
+    if (!this.hasValue) this.concrete();
+    return this.read();
+  }
+
+  private async read(): Promise<Float32Array | Float64Array> {
     this.assertAlive('data()');
     const c = this.concrete();
     if (c.size !== this.size) {

@@ -11,8 +11,8 @@ const VEC_PER_THREAD = 4;
  * bytes, so the last partial vec4 stays inside them); an input of size 1 is broadcast from its
  * first element. `full[k]`: input k has out's size.
  */
-function vec4Wgsl(expr: string, full: boolean[]): string {
-  const args = NAMES.slice(0, full.length);
+function vec4Wgsl(fn: string, full: boolean[]): string {
+  const args = full.map((_, k) => `x${k}`);
   const decls = [
     '@group(0) @binding(0) var<storage, read> params: array<u32>;',
     ...full.map((_, k) => `@group(0) @binding(${k + 1}) var<storage, read> in${k}: array<vec4<f32>>;`),
@@ -27,7 +27,7 @@ function vec4Wgsl(expr: string, full: boolean[]): string {
   );
   return `${decls.join('\n')}
 ${mathPrelude}
-fn f(${args.map((a) => `${a}: f32`).join(', ')}) -> f32 { return ${expr}; }
+${fn}
 @compute @workgroup_size(${WG})
 fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
   let n4 = params[0];
@@ -37,21 +37,26 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid
 }`;
 }
 
+/** `fn f(a: f32, b: f32, …) -> f32` returning expr, the inputs named as op expressions name them. */
+function exprFn(expr: string, arity: number): string {
+  const args = NAMES.slice(0, arity);
+  return `fn f(${args.map((a) => `${a}: f32`).join(', ')}) -> f32 { return ${expr}; }`;
+}
+
 /**
  * out[i] = expr(a, b, …) where a, b, … are the inputs read through strides: broadcasting,
  * transposition and plain copies are all this kernel with different strides. `expr` is a WGSL
  * expression fixed by the op definition (never user input).
  */
-export function elementwiseWgsl(expr: string, arity: number, rank: number | 'contiguous'): string {
-  const args = NAMES.slice(0, arity);
-  const fn = `fn f(${args.map((a) => `${a}: f32`).join(', ')}) -> f32 { return ${expr}; }`;
+export function elementwiseWgsl(fn: string, arity: number, rank: number | 'contiguous'): string {
+  const ins = Array.from({ length: arity }, (_, k) => k);
   let body: string;
   if (rank === 'contiguous') {
-    body = `out[i] = f(${args.map((_, k) => `in${k}[i]`).join(', ')});`;
+    body = `out[i] = f(${ins.map((k) => `in${k}[i]`).join(', ')});`;
   } else {
     // params: n, shape[rank], then strides[rank] per input
-    body = `${unravel('i', rank, 1, args.map((_, k) => ({ name: `o${k}`, strideAt: 1 + rank * (k + 1) })))}
-  out[i] = f(${args.map((_, k) => `in${k}[o${k}]`).join(', ')});`;
+    body = `${unravel('i', rank, 1, ins.map((k) => ({ name: `o${k}`, strideAt: 1 + rank * (k + 1) })))}
+  out[i] = f(${ins.map((k) => `in${k}[o${k}]`).join(', ')});`;
   }
   return `${bindings(arity)}
 ${mathPrelude}
@@ -81,6 +86,14 @@ function cached(expr: string, variant: number, make: () => string): string {
  * single value take the vec4 path (four values per load, four vec4 per thread).
  */
 export function launchElementwise(rt: GpuRuntime, label: string, expr: string, inputs: GpuArg[], out: GpuArg, strides?: number[][]): void {
+  launchMap(rt, label, expr, () => exprFn(expr, inputs.length), inputs, out, strides);
+}
+
+/**
+ * The same for a map given as a WGSL function `fn f(x0: f32, x1: f32, …) -> f32` of any arity
+ * (a fused chain of elementwise ops); `key` identifies the function (its source, or shorter).
+ */
+export function launchMap(rt: GpuRuntime, label: string, key: string, fn: () => string, inputs: GpuArg[], out: GpuArg, strides?: number[][]): void {
   const outShape: Shape = out.shape;
   if (!strides && inputs.every((x) => x.size === 1 || sameShape(x.shape, outShape))) {
     // variant: one bit per input that has out's size, above a bit for the input count
@@ -88,7 +101,7 @@ export function launchElementwise(rt: GpuRuntime, label: string, expr: string, i
     inputs.forEach((x, k) => (variant |= x.size === out.size ? 1 << k : 0));
     const n4 = Math.ceil(out.size / 4);
     rt.dispatch({
-      wgsl: cached(expr, variant, () => vec4Wgsl(expr, inputs.map((x) => x.size === out.size))),
+      wgsl: cached(key, variant, () => vec4Wgsl(fn(), inputs.map((x) => x.size === out.size))),
       inputs: inputs.map((x) => x.buffer),
       outputs: [out.buffer],
       params: [n4],
@@ -100,7 +113,7 @@ export function launchElementwise(rt: GpuRuntime, label: string, expr: string, i
   const rank = outShape.length;
   const st = strides ?? inputs.map((x) => broadcastStrides(x.shape, outShape));
   rt.dispatch({
-    wgsl: cached(expr, -(inputs.length * 64 + rank + 1), () => elementwiseWgsl(expr, inputs.length, rank)),
+    wgsl: cached(key, -(inputs.length * 64 + rank + 1), () => elementwiseWgsl(fn(), inputs.length, rank)),
     inputs: inputs.map((x) => x.buffer),
     outputs: [out.buffer],
     params: [out.size, ...outShape, ...st.flat()],

@@ -85,6 +85,7 @@ const fns = (): Entry[] => [
   e('tidy', fg.tidy, () => [() => fg.ones([1])]),
   e('keep', fg.keep, () => [fg.ones([1])]),
   e('memory', fg.memory, () => [{ peak: true }]),
+  e('jit', fg.jit, () => [(x: fg.Tensor) => x]),
   // ops
   ...unary.map((n) => e(n, fg[n] as (...a: any[]) => unknown, () => [n === 'mT' ? m23() : v3()])),
   ...binary.map((n) => e(n, fg[n] as (...a: any[]) => unknown, () => [v3(), v3()])),

@@ -6,7 +6,8 @@
 // returning NaN or a made-up number.
 import { beforeAll, describe, expect, it } from 'vitest';
 import * as fg from '../index.js';
-import { apply, registeredOps, type OpDef } from '../autodiff/op.js';
+import { apply, opNamed, registeredOps, type OpDef } from '../autodiff/op.js';
+import { fusedProgram } from '../autodiff/jit/fused.js';
 import type { Backend } from '../engine/backend.js';
 import { fromValues } from '../engine/creation.js';
 import { initBoth, onBackend, opFn } from './helpers.js';
@@ -152,6 +153,8 @@ const CASES: Record<string, EmptyCase[]> = {
   lu: [{ shapes: [[0, 3, 3]], out: [0, 6, 3] }],
   slogdet: [{ shapes: [[0, 3, 3]], out: [0, 2] }],
   cholesky: [{ shapes: [[0, 3, 3]], out: [0, 3, 3] }],
+  // tanh(a·b), as jit fuses it
+  fused: withAttrs(binary, fusedProgram(2, [{ op: opNamed('mul'), attrs: undefined, args: [0, 1] }, { op: opNamed('tanh'), attrs: undefined, args: [2] }])),
 };
 for (const name of ['neg', 'square', 'sqrt', 'exp', 'log', 'tanh', 'sigmoid', 'tanhGrad', 'sigmoidGrad', 'heaviside', 'relu', 'sign', 'abs', 'sin', 'cos', 'log1p', 'softplus', 'geluGrad', 'gelu', 'siluGrad', 'silu']) {
   CASES[name] = unary;

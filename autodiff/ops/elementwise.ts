@@ -61,6 +61,7 @@ export function defineUnary(spec: {
     shape: ([x]) => x!,
     cpu: ([x], [s], _a, outShape) => cpuMap(spec.cpu, [x!], [s!], outShape),
     gpu: (rt, [x], out) => launchElementwise(rt, spec.name, spec.wgsl, [x!], out),
+    elementwise: { wgsl: spec.wgsl },
     vjp: ([x], y, g) => [times(g, spec.deriv(x!, y))],
     jvp: ([x], y, [dx]) => dx && times(dx, spec.deriv(x!, y)),
     samples: unarySamples().map((s) => ({ shapes: [s], attrs: undefined, domain: spec.domain })),
@@ -89,6 +90,7 @@ export function defineBinary(spec: {
     shape: ([a, b]) => broadcastShapes(spec.name, [a!, b!], ['a', 'b']),
     cpu: (xs, shapes, _a, outShape) => cpuMap(spec.cpu, xs, shapes, outShape),
     gpu: (rt, xs, out) => launchElementwise(rt, spec.name, spec.wgsl, xs, out),
+    elementwise: { wgsl: spec.wgsl },
     vjp: ([a, b], y, g, _a, shapes, outShape) => {
       const batch = g.rank - outShape.length;
       const [pa, pb] = spec.partials(a!, b!, y);
@@ -135,6 +137,7 @@ export function defineUnaryAttrs<A>(spec: {
     shape: ([x], attrs) => (spec.check?.(attrs), x!),
     cpu: ([x], _s, attrs) => x!.map((v) => spec.cpu(v, attrs)),
     gpu: (rt, [x], out, attrs) => launchUnaryAttrs(rt, spec.name, spec.wgsl, x!, out, spec.params(attrs)),
+    elementwise: { wgsl: spec.wgsl, params: spec.params },
     vjp: ([x], y, g, attrs) => [times(g, spec.deriv(x!, y, attrs))],
     jvp: ([x], y, [dx], attrs) => dx && times(dx, spec.deriv(x!, y, attrs)),
     samples: spec.samples.flatMap(({ attrs, domain }) => unarySamples().map((s) => ({ shapes: [s], attrs, domain }))),
@@ -166,6 +169,7 @@ export function defineTernary(spec: {
     shape: (shapes) => broadcastShapes(spec.name, shapes, spec.args),
     cpu: (xs, shapes, _a, outShape) => cpuMap(spec.cpu, xs, shapes, outShape),
     gpu: (rt, xs, out) => launchElementwise(rt, spec.name, spec.wgsl, xs, out),
+    elementwise: { wgsl: spec.wgsl },
     vjp: (xs, y, g, _a, shapes, outShape) => {
       const batch = g.rank - outShape.length;
       return spec.vjp(xs, y, g).map((gi, i) => gi && unbroadcast(gi, shapes[i]!, batch));

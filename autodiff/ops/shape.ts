@@ -130,6 +130,7 @@ const broadcastOp: OpDef<{ shape: Shape }> = defineOp({
   },
   cpu: ([x], [xs], _a, outShape) => cpuStrided(x!, broadcastStrides(xs!, outShape), outShape),
   gpu: (rt, [x], out) => launchElementwise(rt, 'broadcastTo', 'a', [x!], out, [broadcastStrides(x!.shape, out.shape)]),
+  elementwise: { wgsl: 'a' },
   vjp: (_x, _y, g, _a, [xs], outShape) => [unbroadcast(g, xs!, g.rank - outShape.length)],
   jvp: ([x], _y, [dx], { shape }) => {
     if (!dx) return null;

@@ -2,6 +2,7 @@ import { DeviceError, ArgumentError } from '../errors.js';
 import type { Shape } from '../shape.js';
 import { Backlog } from './backlog.js';
 import { BufferPool } from './pool.js';
+import { countDispatch, countRead, countSubmit } from '../stats.js';
 
 /** A tensor as a kernel launcher sees it. */
 export interface GpuArg {
@@ -268,6 +269,7 @@ export class GpuRuntime {
     pass.setBindGroup(0, bindGroup);
     pass.dispatchWorkgroups(x, y, z);
     this.dispatchCount++;
+    countDispatch();
     let bytes = 0;
     for (const b of d.inputs) bytes += b.size;
     for (const b of d.outputs) bytes += b.size;
@@ -318,6 +320,7 @@ export class GpuRuntime {
     if (!this.encoder) return;
     const encoder = this.endPass();
     this.device.queue.submit([encoder.finish()]);
+    countSubmit();
     this.work.submitted();
     this.encoder = null;
     const dispatches = this.pendingDispatches;
@@ -333,6 +336,7 @@ export class GpuRuntime {
    */
   async read(buffer: GPUBuffer, bytes: number): Promise<ArrayBuffer> {
     this.check();
+    countRead();
     const size = Math.max(4, Math.ceil(bytes / 4) * 4);
     const checks = this.checks;
     this.checks = [];

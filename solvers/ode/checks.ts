@@ -5,6 +5,7 @@ import type { State } from './types.js';
 
 /** Values of a tensor without waiting, where its backend holds them on the host (cpu); else null. */
 export function readNow(t: Tensor): Float64Array | null {
+  if (!t.hasValue) return null;
   const c = t.concrete();
   return c.backend.readSync ? c.backend.readSync(c.storage!) : null;
 }

@@ -7,6 +7,7 @@ import type { Tensor } from '../../engine/tensor.js';
 import type { WebGpuBackend } from '../../engine/webgpu/backend.js';
 import { firstKey, reportFirstWgsl, statusBinding, statusSlot } from '../../kernels/status.js';
 import { WG, bindings, flatIndex, mainSignature } from '../../kernels/wgsl.js';
+import { withValues } from '../../autodiff/jit/graph.js';
 import { nonFiniteError } from './checks.js';
 import type { Plan } from './times.js';
 import type { State } from './types.js';
@@ -50,9 +51,9 @@ export function finiteWatch(y0: State, plan: Plan, label: string, names?: readon
   const steps = plan.flat();
   const leaves = y0.length;
   const shapes = y0.map((t) => t.shape);
-  const rt = (y0[0]!.concrete().backend as WebGpuBackend).rt;
+  const rt = (y0[0]!.backend as WebGpuBackend).rt;
   const key = `finite|${label}|${names}|${shapes.join(';')}|${steps.map((s) => `${s.t},${s.h}`).join(';')}`;
-  return (y) => {
+  return (state) => withValues(state, (y) => {
     const status = statusSlot(rt, 4, key, (w) => {
       const c = firstKey(w[0]!);
       if (c < 0) return null;
@@ -78,5 +79,5 @@ export function finiteWatch(y0: State, plan: Plan, label: string, names?: readon
         label: 'odeint finite check',
       });
     });
-  };
+  });
 }

@@ -1,0 +1,217 @@
+import type { Backend } from '../../engine/backend.js';
+import type { Shape } from '../../engine/shape.js';
+import type { Tensor } from '../../engine/tensor.js';
+import { opNamed, type OpDef } from '../op.js';
+import { fusedOp, fusedProgram, type FusedNode } from './fused.js';
+import type { Graph, Value } from './graph.js';
+
+/**
+ * One kernel of a plan: `op` on values `args`, into value `out`; then `free` are released. An
+ * effect step runs `effect` on its arguments instead (and has no result).
+ */
+export interface Step {
+  op: OpDef<any>;
+  effect?: (values: Tensor[]) => void;
+  attrs: unknown;
+  args: number[];
+  out: number;
+  shape: Shape;
+  free: number[];
+}
+
+/** What a call runs: the kernels in order, over numbered values (inputs, constants, results). */
+export interface Plan {
+  backend: Backend;
+  count: number;
+  /** the shape of every value */
+  shapes: Shape[];
+  inputs: { id: number; index: number }[];
+  consts: { id: number; tensor: Tensor }[];
+  steps: Step[];
+  outputs: number[];
+}
+
+/**
+ * A fused kernel reads at most this many tensors: WebGPU guarantees 8 storage buffers per
+ * shader stage, and the kernel binds its parameters and its output besides.
+ */
+export const MAX_FUSED_INPUTS = 6;
+
+const ACTIVATION_OPS: Record<string, string> = { tanh: 'tanh', sigmoid: 'sigmoid', relu: 'relu' };
+
+function attrsKey(attrs: unknown): string | null {
+  try {
+    return JSON.stringify(attrs) ?? 'undefined';
+  } catch {
+    return null; // attributes that do not serialize are never merged
+  }
+}
+
+/**
+ * Common subexpressions merged (same op, attributes and arguments). A fused linear layer
+ * σ(x·w + b) whose pre-activation is computed again later (the backward pass of tanh and
+ * sigmoid needs it) becomes z = x·w + b and σ(z), so that z is computed once.
+ */
+function simplify(g: Graph): Graph {
+  const linearNone = new Set<string>();
+  for (const v of g.values) {
+    if (v.src.kind === 'op' && v.src.op.name === 'linear' && (v.src.attrs as { activation: string }).activation === 'none') linearNone.add(v.src.args.join(','));
+  }
+  const values: Value[] = [];
+  const remap: number[] = [];
+  const seen = new Map<string, number>();
+  const emit = (v: Value, key: string | null) => {
+    const id = values.push(v) - 1;
+    if (key !== null) seen.set(key, id);
+    return id;
+  };
+  const keyOf = (op: OpDef<any>, args: number[], attrs: unknown) => {
+    const a = attrsKey(attrs);
+    return a === null ? null : `${op.name}|${args.join(',')}|${a}`;
+  };
+  g.values.forEach((v, old) => {
+    if (v.src.kind === 'effect') {
+      remap[old] = emit({ shape: v.shape, src: { ...v.src, args: v.src.args.map((a) => remap[a]!) } }, null);
+      return;
+    }
+    if (v.src.kind !== 'op') {
+      remap[old] = emit(v, null);
+      return;
+    }
+    const { op, attrs } = v.src;
+    const args = v.src.args.map((a) => remap[a]!);
+    const act = op.name === 'linear' ? ACTIVATION_OPS[(attrs as { activation: string }).activation] : undefined;
+    if (act && linearNone.has(v.src.args.join(','))) {
+      const zAttrs = { ...(attrs as object), activation: 'none' };
+      const zKey = keyOf(op, args, zAttrs)!;
+      const z = seen.get(zKey) ?? emit({ shape: v.shape, src: { kind: 'op', op, attrs: zAttrs, args } }, zKey);
+      const actOp = opNamed(act);
+      const key = keyOf(actOp, [z], undefined)!;
+      remap[old] = seen.get(key) ?? emit({ shape: v.shape, src: { kind: 'op', op: actOp, attrs: undefined, args: [z] } }, key);
+      return;
+    }
+    const key = keyOf(op, args, attrs);
+    const found = key === null ? undefined : seen.get(key);
+    remap[old] = found ?? emit({ shape: v.shape, src: { kind: 'op', op, attrs, args } }, key);
+  });
+  return { backend: g.backend, values, inputs: g.inputs.map((i) => remap[i]!), outputs: g.outputs.map((o) => remap[o]!) };
+}
+
+/** The values the outputs depend on. */
+function liveValues(g: Graph): boolean[] {
+  const live = g.values.map((v) => v.src.kind === 'effect');
+  for (const o of g.outputs) live[o] = true;
+  for (let i = g.values.length - 1; i >= 0; i--) {
+    const src = g.values[i]!.src;
+    if (live[i] && (src.kind === 'op' || src.kind === 'effect')) for (const a of src.args) live[a] = true;
+  }
+  return live;
+}
+
+/**
+ * Which elementwise values are computed inside their consumer's kernel instead of stored: those
+ * with exactly one consumer, itself elementwise, and not an output. A value broadcast into a
+ * larger one is computed again for each element it reaches: an elementwise op costs less
+ * than the dispatch that would store it.
+ */
+function inlined(g: Graph, live: boolean[]): boolean[] {
+  const consumers = g.values.map(() => new Set<number>());
+  g.values.forEach((v, i) => {
+    if (live[i] && (v.src.kind === 'op' || v.src.kind === 'effect')) for (const a of v.src.args) consumers[a]!.add(i);
+  });
+  const outputs = new Set(g.outputs);
+  return g.values.map((v, i) => {
+    if (!live[i] || v.src.kind !== 'op' || !v.src.op.elementwise || outputs.has(i) || consumers[i]!.size !== 1) return false;
+    const c = g.values[[...consumers[i]!][0]!]!;
+    return c.src.kind === 'op' && !!c.src.op.elementwise;
+  });
+}
+
+interface Chain {
+  nodes: number[];
+  /** values computed elsewhere: the kernel's inputs */
+  leaves: number[];
+  /** numbers (scalar constants), written into the kernel */
+  literals: number[];
+}
+
+/** The fused chain rooted at `root`: its nodes in order, its inputs and its numbers. */
+function chain(g: Graph, root: number, inline: boolean[]): Chain {
+  const c: Chain = { nodes: [], leaves: [], literals: [] };
+  const visit = (i: number) => {
+    if (c.nodes.includes(i) || c.leaves.includes(i) || c.literals.includes(i)) return;
+    const src = g.values[i]!.src;
+    if (src.kind === 'const' && src.scalar !== undefined) c.literals.push(i);
+    else if (i !== root && !inline[i]) c.leaves.push(i);
+    else {
+      for (const a of (src as { args: number[] }).args) visit(a);
+      c.nodes.push(i);
+    }
+  };
+  visit(root);
+  return c;
+}
+
+/** Turns a traced graph into a plan: merged, pruned, elementwise chains fused, lifetimes set. */
+export function planGraph(traced: Graph): Plan {
+  const g = simplify(traced);
+  const live = liveValues(g);
+  const inline = inlined(g, live);
+  const steps: Omit<Step, 'free'>[] = [];
+  g.values.forEach((v, i) => {
+    if (v.src.kind === 'effect') {
+      steps.push({ op: fusedOp, effect: v.src.run, attrs: null, args: v.src.args, out: i, shape: [] });
+      return;
+    }
+    if (!live[i] || inline[i] || v.src.kind !== 'op') return;
+    if (!v.src.op.elementwise) {
+      steps.push({ op: v.src.op, attrs: v.src.attrs, args: v.src.args, out: i, shape: v.shape });
+      return;
+    }
+    let c = chain(g, i, inline);
+    // too many inputs for one kernel: store the inlined producer that brings the most of them
+    while (c.leaves.length > MAX_FUSED_INPUTS) {
+      const inner = c.nodes.filter((n) => n !== i);
+      const widest = inner.reduce((best, n) => (chain(g, n, inline).leaves.length > chain(g, best, inline).leaves.length ? n : best));
+      inline[widest] = false;
+      const sub = chain(g, widest, inline);
+      // the producer is now a kernel of its own, before this one
+      steps.push(fusedStep(g, widest, sub));
+      c = chain(g, i, inline);
+    }
+    steps.push(c.nodes.length === 1 ? { op: v.src.op, attrs: v.src.attrs, args: v.src.args, out: i, shape: v.shape } : fusedStep(g, i, c));
+  });
+  // each value is released after the last step that reads it (never inputs, constants, outputs)
+  const lastUse = new Map<number, number>();
+  steps.forEach((s, k) => s.args.forEach((a) => lastUse.set(a, k)));
+  const outputs = new Set(g.outputs);
+  const free: number[][] = steps.map(() => []);
+  for (const [v, k] of lastUse) if (g.values[v]!.src.kind === 'op' && !outputs.has(v)) free[k]!.push(v);
+  return {
+    backend: g.backend,
+    count: g.values.length,
+    shapes: g.values.map((v) => v.shape),
+    inputs: g.values.flatMap((v, id) => (v.src.kind === 'input' ? [{ id, index: v.src.index }] : [])),
+    consts: g.values.flatMap((v, id) => (v.src.kind === 'const' ? [{ id, tensor: v.src.tensor }] : [])),
+    steps: steps.map((s, k) => ({ ...s, free: free[k]! })),
+    outputs: g.outputs,
+  };
+}
+
+function fusedStep(g: Graph, root: number, c: Chain): Omit<Step, 'free'> {
+  const index = new Map<number, number>();
+  c.leaves.forEach((l, k) => index.set(l, k));
+  c.literals.forEach((l, k) => index.set(l, c.leaves.length + k));
+  c.nodes.forEach((n, j) => index.set(n, c.leaves.length + c.literals.length + j));
+  const nodes: FusedNode[] = c.nodes.map((n) => {
+    const src = g.values[n]!.src as { op: OpDef<any>; attrs: unknown; args: number[] };
+    return { op: src.op, attrs: src.attrs, args: src.args.map((a) => index.get(a)!) };
+  });
+  const literals = c.literals.map((l) => (g.values[l]!.src as { scalar: number }).scalar);
+  return { op: fusedOp, attrs: fusedProgram(c.leaves.length, nodes, literals), args: c.leaves, out: root, shape: g.values[root]!.shape };
+}
+
+/** The kernels of a plan by name, a fused chain as fused(op, op, …): what tests pin. */
+export function kernelNames(plan: Plan): string[] {
+  return plan.steps.map((s) => (s.effect ? 'check' : s.op === fusedOp ? `fused(${(s.attrs as { nodes: FusedNode[] }).nodes.map((n) => n.op.name).join(',')})` : s.op.name));
+}

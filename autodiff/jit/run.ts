@@ -1,0 +1,47 @@
+import type { Storage } from '../../engine/backend.js';
+import { StateError, fmtShape } from '../../engine/errors.js';
+import { Tensor } from '../../engine/tensor.js';
+import type { Plan } from './plan.js';
+
+/**
+ * Runs a plan on concrete inputs: each step's kernel on the storages of its arguments, every
+ * intermediate released after its last use, all recorded work submitted once at the end.
+ * Returns the outputs as new tensors.
+ */
+export function runPlan(plan: Plan, inputs: Tensor[], label: string): Tensor[] {
+  const b = plan.backend;
+  const slots: (Storage | null)[] = new Array(plan.count).fill(null);
+  for (const { id, index } of plan.inputs) slots[id] = inputs[index]!.storage!;
+  for (const { id, tensor } of plan.consts) {
+    if (tensor.isDisposed) throw new StateError(`${label}: a tensor it captured ${fmtShape(tensor.shape)} was disposed`);
+    slots[id] = tensor.storage!;
+  }
+  const owned: Storage[] = [];
+  try {
+    for (const s of plan.steps) {
+      if (s.effect) {
+        s.effect(s.args.map((a) => new Tensor(b, plan.shapes[a]!, slots[a]!, null, false)));
+        for (const f of s.free) b.release(slots[f]!);
+        continue;
+      }
+      const out = b.run(s.op, s.args.map((a) => slots[a]!), s.args.map((a) => plan.shapes[a]!), s.attrs, s.shape);
+      slots[s.out] = out;
+      owned.push(out);
+      for (const f of s.free) b.release(slots[f]!);
+    }
+  } catch (err) {
+    // what ran is released; nothing half-made is returned
+    const freed = new Set(plan.steps.flatMap((s) => s.free));
+    for (const s of plan.steps) if (slots[s.out] && !freed.has(s.out)) b.release(slots[s.out]!);
+    throw err;
+  }
+  b.flush();
+  const given = new Set<number>();
+  return plan.outputs.map((o) => {
+    const storage = slots[o]!;
+    // an output given twice, or one that is an input or constant, gets a handle of its own
+    if (given.has(o) || !owned.includes(storage)) b.retain(storage);
+    given.add(o);
+    return new Tensor(b, plan.shapes[o]!, storage, null);
+  });
+}
