@@ -1,4 +1,6 @@
-import type { Kernel } from '../engine/backend.js';
+import type { Backend, Kernel } from '../engine/backend.js';
+import type { GpuArg, GpuRuntime } from '../engine/webgpu/runtime.js';
+import type { Epilogue } from '../kernels/epilogue.js';
 import { currentBackend } from '../engine/context.js';
 import { fromValues } from '../engine/creation.js';
 import { ArgumentError, ShapeError, StateError, fmtShape } from '../engine/errors.js';
@@ -58,6 +60,11 @@ export interface OpDef<A = undefined> extends Kernel<A> {
    * into one generated kernel.
    */
   readonly elementwise?: { readonly wgsl: string; params?(attrs: A): number[] };
+  /**
+   * The gpu face with an elementwise chain applied to each output value before it is stored:
+   * kernels that can (products, reductions) let jit fuse their consumer into them.
+   */
+  gpuEpilogue?(rt: GpuRuntime, inputs: GpuArg[], out: GpuArg, attrs: A, epilogue: Epilogue): void;
   /** bad inputs the op must reject, with what its error must say (conformance suite) */
   readonly rejects?: readonly { shapes: number[][]; attrs: A; message: RegExp }[];
 }
@@ -97,8 +104,15 @@ export function registeredOps(): OpDef<any>[] {
 
 export type TensorOrNumber = Tensor | number;
 
-/** The number behind each scalar that `apply` made from one (jit bakes them into its kernels). */
+/** The number behind each scalar made by scalarTensor (jit bakes them into its kernels). */
 export const scalarValues = new WeakMap<object, number>();
+
+/** A scalar tensor of v that remembers v, so that jit can write it into a kernel. */
+export function scalarTensor(v: number, backend: Backend): Tensor {
+  const t = fromValues([v], [], backend);
+  scalarValues.set(t.storage!, v);
+  return t;
+}
 
 /** Runs an op on tensors (numbers become scalars on the tensors' backend). */
 export function apply<A>(op: OpDef<A>, args: TensorOrNumber[], attrs: A): Tensor {
@@ -115,9 +129,7 @@ export function apply<A>(op: OpDef<A>, args: TensorOrNumber[], attrs: A): Tensor
     if (typeof a !== 'number') {
       throw new ArgumentError(`${op.name}: argument ${op.args[i] ?? i} must be a Tensor or a number, got ${a === null ? 'null' : typeof a}`);
     }
-    const scalar = fromValues([a], [], backend);
-    scalarValues.set(scalar.storage!, a);
-    return scalar;
+    return scalarTensor(a, backend);
   });
   const outShape = op.forward ? null : op.shape(inputs.map((t) => t.shape), attrs);
   return applyAt(op, inputs, attrs, outShape);

@@ -13,18 +13,18 @@ import { rk4Steps } from './ode-tfjs.js';
 
 export const NODE_STEPS = 10;
 export const NODE_LR = 1e-2;
-const ADAM = { lr: NODE_LR, beta1: 0.9, beta2: 0.999, eps: 1e-8 };
+export const ADAM = { lr: NODE_LR, beta1: 0.9, beta2: 0.999, eps: 1e-8 };
 
 type Params = { W: fg.Tensor; b: fg.Tensor };
-type Readable = { data(): Promise<ArrayLike<number>>; dispose(): void };
+export type Readable = { data(): Promise<ArrayLike<number>>; dispose(): void };
 /** a training step: records one step and returns its loss (before the update) */
-type Step = () => Readable;
+export type Step = () => Readable;
 
 /** f = tanh(x W + b), one fused dispatch (as in bench/ode.ts) */
 const f = (_t: number, x: fg.Tensor, p: Params) => fg.linear(x, p.W, p.b, { activation: 'tanh' });
 
 /** The problem of bench/ode.ts (seeded x0, W, b) and a target tanh(N(0, 1)) [256, 64]. */
-function nodeProblem() {
+export function nodeProblem() {
   const p = odeProblem();
   const target = fg.tanh(fg.randn([ODE_BATCH, ODE_WIDTH], { seed: 4 }));
   return { ...p, target, dispose: () => (p.dispose(), target.dispose()) };
@@ -79,7 +79,7 @@ async function tfjsStep(tf: Tf) {
  * which each runs `steps` steps ending with one read of its last loss (so the chunk includes all
  * its work); the median ms per step of each. Load from other processes falls on all alike.
  */
-async function timeInterleaved(steps: Step[], opts = { steps: 5, chunks: 7, warmup: 3 }): Promise<{ ms: number[]; firstLoss: number[]; lastLoss: number[] }> {
+export async function timeInterleaved(steps: Step[], opts = { steps: 5, chunks: 7, warmup: 3 }): Promise<{ ms: number[]; firstLoss: number[]; lastLoss: number[] }> {
   const firstLoss: number[] = [];
   const lastLoss: number[] = [];
   const chunk = async (step: Step, n: number, first?: boolean) => {

@@ -10,11 +10,12 @@ import { linalgBenches } from '../bench/linalg.js';
 import { linalgSolveBenches } from '../bench/linalg-solve.js';
 import { vmapBenches } from '../bench/vmap.js';
 import { bayesBenches } from '../bench/bayes.js';
+import { jitBenches } from '../bench/jit.js';
 import { loadTfjs } from '../bench/tfjs.js';
 import type { Measurement } from '../bench/harness.js';
 import { table } from './table.js';
 
-const allBenches: BenchCase[] = [...kernelBenches, ...convBenches, ...odeBenches, ...trainBenches, ...nodeTrainBenches, ...linalgBenches, ...nknBenches, ...linalgSolveBenches, ...vmapBenches, ...bayesBenches];
+const allBenches: BenchCase[] = [...kernelBenches, ...convBenches, ...odeBenches, ...trainBenches, ...nodeTrainBenches, ...linalgBenches, ...nknBenches, ...linalgSolveBenches, ...vmapBenches, ...bayesBenches, ...jitBenches];
 
 function rate(m: Measurement, ms: number | null | undefined): string {
   if (!ms) return '';

@@ -1,5 +1,6 @@
 import type { GpuArg, GpuRuntime } from '../engine/webgpu/runtime.js';
 import { broadcastStrides, type Shape } from '../engine/shape.js';
+import { epilogueKey, epilogueLayout, epilogueWgsl, type Epilogue, type EpilogueSpec } from './epilogue.js';
 import { mathPrelude, unravel } from './wgsl.js';
 
 /** Activations a matmul can apply in its epilogue (after the optional bias). */
@@ -14,7 +15,11 @@ export interface MatmulOptions {
   /** added to every row of the product: shape [n] */
   bias?: GpuArg;
   activation?: Activation;
+  /** an elementwise map applied to each output value on its way out (jit's fused kernels) */
+  epilogue?: Epilogue;
 }
+
+
 
 /**
  * Register-blocked matmul kernels. A thread owns a tile of TM rows × 4 columns (one vec4 per
@@ -52,21 +57,31 @@ interface Spec {
   batchRank: number;
   bias: boolean;
   act: Activation;
+  /** the epilogue's function and how each of its inputs is read (null: none) */
+  epi: EpilogueSpec | null;
 }
 
 const COMPONENTS = ['x', 'y', 'z', 'w'];
 const QS = [0, 1, 2, 3];
 
-function actWgsl(act: Activation): string {
+function actWgsl(act: Activation, epi: boolean): string {
   const f = { none: 'x', tanh: 'safe_tanh(x)', relu: 'max(x, 0.0)', sigmoid: 'safe_sigmoid(x)' }[act];
-  return `${act === 'tanh' || act === 'sigmoid' ? mathPrelude : ''}
+  return `${act === 'tanh' || act === 'sigmoid' || epi ? mathPrelude : ''}
 fn act1(x: f32) -> f32 { return ${f}; }
 fn act(v: vec4<f32>) -> vec4<f32> { return vec4<f32>(${COMPONENTS.map((c) => `act1(v.${c})`).join(', ')}); }`;
 }
 
+/** Stores value v at output index i: through the epilogue where there is one. */
+const store = (s: Spec, i: string, v: string) => (s.epi ? `C[${i}] = epi(${v}, ${i});` : `C[${i}] = ${v};`);
+
 function declarations(s: Spec): string {
   const arr = (v: boolean) => (v ? 'array<vec4<f32>>' : 'array<f32>');
-  const names: [string, boolean][] = [['A', s.a4], ['B', s.b4], ...(s.bias ? [['bias', s.c4] as [string, boolean]] : [])];
+  const names: [string, boolean][] = [
+    ['A', s.a4],
+    ['B', s.b4],
+    ...(s.bias ? [['bias', s.c4] as [string, boolean]] : []),
+    ...(s.epi?.reads ?? []).map((_, k) => [`E${k}`, false] as [string, boolean]),
+  ];
   return [
     '@group(0) @binding(0) var<storage, read> params: array<u32>;',
     ...names.map(([n, v], i) => `@group(0) @binding(${i + 1}) var<storage, read> ${n}: ${arr(v)};`),
@@ -89,7 +104,8 @@ function simpleWgsl(s: Spec): string {
   const b = s.transB ? 'B[boff + col * K + p]' : 'B[boff + p * N + col]';
   const v = s.bias ? 'act1(acc + bias[col])' : 'act1(acc)';
   return `${declarations(s)}
-${actWgsl(s.act)}
+${actWgsl(s.act, !!s.epi)}
+${s.epi ? epilogueWgsl(s.epi, 4 + 3 * s.batchRank, (k) => `E${k}`) : ''}
 @compute @workgroup_size(${s.lx}, ${s.wgy})
 fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
   ${batchOffsets(s, 'gid.z')}
@@ -97,7 +113,7 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
   if (row >= M || col >= N) { return; }
   var acc = 0.0;
   for (var p = 0u; p < K; p++) { acc = fma(${a}, ${b}, acc); }
-  C[coff + row * N + col] = ${v};
+  ${store(s, 'coff + row * N + col', v)}
 }`;
 }
 
@@ -108,7 +124,8 @@ function rowsWgsl(s: Spec): string {
   const pre = QS.map((q) => `let c${q} = min(col + ${q}u, N - 1u);${s.transB ? ` let bc${q} = boff + c${q} * K;` : ''}`);
   const v = (q: number) => (s.bias ? `act1(acc${q} + bias[c${q}])` : `act1(acc${q})`);
   return `${declarations(s)}
-${actWgsl(s.act)}
+${actWgsl(s.act, !!s.epi)}
+${s.epi ? epilogueWgsl(s.epi, 4 + 3 * s.batchRank, (k) => `E${k}`) : ''}
 @compute @workgroup_size(${ROWS_WG})
 fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
   ${batchOffsets(s, 'gid.z')}
@@ -120,7 +137,7 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
     let a = ${a};
     ${QS.map((q) => `acc${q} = fma(a, ${b(q)}, acc${q});`).join('\n    ')}
   }
-  ${QS.map((q) => `if (col + ${q}u < N) { C[coff + row * N + col + ${q}u] = ${v(q)}; }`).join('\n  ')}
+  ${QS.map((q) => `if (col + ${q}u < N) { ${store(s, `coff + row * N + col + ${q}u`, v(q))} }`).join('\n  ')}
 }`;
 }
 
@@ -180,11 +197,12 @@ function tiledWgsl(s: Spec): string {
     const v = s.bias ? `act(acc${r} + bv)` : s.act === 'none' ? `acc${r}` : `act(acc${r})`;
     epilogue.push(`{ let row = row0 + ${r}u; let v = ${v};`);
     if (s.c4) epilogue.push(`  if (row < M && col < N) { C[(coff + row * N + col) / 4u] = v; } }`);
-    else epilogue.push(`  if (row < M) { ${QS.map((q) => `if (col + ${q}u < N) { C[coff + row * N + col + ${q}u] = v.${COMPONENTS[q]}; }`).join(' ')} } }`);
+    else epilogue.push(`  if (row < M) { ${QS.map((q) => `if (col + ${q}u < N) { ${store(s, `coff + row * N + col + ${q}u`, `v.${COMPONENTS[q]}`)} }`).join(' ')} } }`);
   }
 
   return `${sub ? 'enable subgroups;\n' : ''}${declarations(s)}
-${actWgsl(s.act)}
+${actWgsl(s.act, !!s.epi)}
+${s.epi ? epilogueWgsl(s.epi, 4 + 3 * s.batchRank, (k) => `E${k}`) : ''}
 @compute @workgroup_size(${lx}, ${wgy})
 fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid: vec3<u32>${sub ? ', @builtin(subgroup_invocation_id) lane: u32' : ''}) {
   ${batchOffsets(s, 'wid.z')}
@@ -207,7 +225,7 @@ const sources = new Map<string, string>();
 
 function source(s: Spec): string {
   // every field is a number, boolean or name, in a fixed order: a cheaper key than JSON
-  const key = `${s.kernel},${s.lx},${s.tm},${s.wgy},${s.transA},${s.transB},${s.a4},${s.b4},${s.c4},${s.batchRank},${s.bias},${s.act}`;
+  const key = `${s.kernel},${s.lx},${s.tm},${s.wgy},${s.transA},${s.transB},${s.a4},${s.b4},${s.c4},${s.batchRank},${s.bias},${s.act}${s.epi ? `,${epilogueKey(s.epi)}` : ''}`;
   let w = sources.get(key);
   if (w === undefined) sources.set(key, (w = s.kernel === 'simple' ? simpleWgsl(s) : s.kernel === 'rows' ? rowsWgsl(s) : tiledWgsl(s)));
   return w;
@@ -303,18 +321,28 @@ export function launchMatmul(rt: GpuRuntime, a: GpuArg, b: GpuArg, out: GpuArg, 
     transB,
     a4: kernel === 'blocked' && !transA && k % 4 === 0,
     b4: vec && (transB ? k % 4 === 0 : n % 4 === 0),
-    c4: vec && n % 4 === 0,
+    // an epilogue reads its inputs per value: the output is stored a value at a time
+    c4: vec && n % 4 === 0 && !opts.epilogue,
     batchRank: batchShape.length,
     bias: !!opts.bias,
     act: opts.activation ?? 'none',
+    epi: null,
   };
+  const epiParams: number[] = [];
+  const epiInputs: GPUBuffer[] = [];
+  if (opts.epilogue) {
+    const e = epilogueLayout(opts.epilogue, out);
+    spec.epi = e.spec;
+    epiParams.push(...e.params);
+    epiInputs.push(...e.buffers);
+  }
   rt.dispatch({
     wgsl: source(spec),
-    inputs: opts.bias ? [a.buffer, b.buffer, opts.bias.buffer] : [a.buffer, b.buffer],
+    inputs: [a.buffer, b.buffer, ...(opts.bias ? [opts.bias.buffer] : []), ...epiInputs],
     outputs: [out.buffer],
-    params: [m, k, n, batchShape.length, ...batchShape, ...aStr, ...bStr],
+    params: [m, k, n, batchShape.length, ...batchShape, ...aStr, ...bStr, ...epiParams],
     workgroups: kernel === 'rows' ? [Math.ceil(m / ROWS_WG), Math.ceil(n / 4), batches] : [Math.ceil(n / ((simple ? 1 : 4) * lx)), Math.ceil(m / (tm * wgy)), batches],
-    label: opts.bias || opts.activation ? 'linear' : 'matmul',
+    label: `${opts.bias || opts.activation ? 'linear' : 'matmul'}${opts.epilogue ? ' (fused)' : ''}`,
     flops: 2 * batches * m * n * k,
   });
 }

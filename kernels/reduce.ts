@@ -1,5 +1,6 @@
 import type { GpuArg, GpuRuntime } from '../engine/webgpu/runtime.js';
-import { bindings, f32bits, WG } from './wgsl.js';
+import { epilogueLayout, epilogueWgsl, type Epilogue, type EpilogueSpec } from './epilogue.js';
+import { bindings, f32bits, mathPrelude, WG } from './wgsl.js';
 
 export type ReduceKind = 'sum' | 'max' | 'min';
 
@@ -18,6 +19,8 @@ export interface ReduceOptions {
   post?: 'sqrt';
   /** for firstIndexOf: the value per output to look for; for squaredDifference: (x − target)², target laid out as x */
   target?: GpuArg;
+  /** an elementwise map of each result on its way out (jit's fused kernels); after scale and post */
+  epilogue?: Epilogue;
 }
 
 const F32_MAX = '0x1.fffffep+127f'; // the largest finite f32, exactly
@@ -42,13 +45,16 @@ const LOAD: Record<ReduceMap, string> = {
  * memory; otherwise one thread per output.
  * params: outer, len, inner, scale bits, chunkLen, chunks
  */
-function reduceWgsl(kind: ReduceKind, map: ReduceMap, perWorkgroup: boolean, finish: { scale: boolean; post?: 'sqrt' }): string {
+function reduceWgsl(kind: ReduceKind, map: ReduceMap, perWorkgroup: boolean, finish: { scale: boolean; post?: 'sqrt' }, epi: EpilogueSpec | null = null): string {
   const { init, op } = COMBINE[kind];
   const scaled = finish.scale ? 'acc * bitcast<f32>(params[3])' : 'acc';
   const done = finish.post === 'sqrt' ? `sqrt(${scaled})` : scaled;
-  const head = `${bindings(map === 'firstIndexOf' || map === 'squaredDifference' ? 2 : 1)}
+  const own = map === 'firstIndexOf' || map === 'squaredDifference' ? 2 : 1;
+  // the epilogue's inputs follow the reduction's own; its params follow the six above
+  const head = `${bindings(own + (epi?.reads.length ?? 0))}
+${epi ? `${mathPrelude}\n${epilogueWgsl(epi, 6, (k) => `in${own + k}`)}` : ''}
 fn load(o: u32, k: u32, idx: u32) -> f32 { ${LOAD[map]} }
-fn finish(acc: f32) -> f32 { return ${done}; }`;
+fn finish(o: u32, acc: f32) -> f32 { return ${epi ? `epi(${done}, o)` : done}; }`;
   if (!perWorkgroup) {
     return `${head}
 @compute @workgroup_size(${WG})
@@ -59,7 +65,7 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) 
   let base = (o / inner) * len * inner + o % inner;
   var acc = ${init};
   for (var k = 0u; k < len; k++) { acc = ${op('acc', 'load(o, k, base + k * inner)')}; }
-  out[o] = finish(acc);
+  out[o] = finish(o, acc);
 }`;
   }
   return `${head}
@@ -81,7 +87,7 @@ fn main(@builtin(local_invocation_id) lid: vec3<u32>, @builtin(workgroup_id) wid
     if (lid.x < s) { part[lid.x] = ${op('part[lid.x]', 'part[lid.x + s]')}; }
     workgroupBarrier();
   }
-  if (valid && lid.x == 0u) { out[w] = finish(part[0]); }
+  if (valid && lid.x == 0u) { out[w] = finish(o, part[0]); }
 }`;
 }
 
@@ -112,12 +118,20 @@ export function launchReduce(rt: GpuRuntime, label: string, kind: ReduceKind, x:
   const outputs = outer * inner;
   const { perWorkgroup, chunks } = reducePlan(outputs, len, inner);
   const inputs = map === 'firstIndexOf' || map === 'squaredDifference' ? [x.buffer, opts.target!.buffer] : [x.buffer];
-  const pass = (wgsl: string, ins: GPUBuffer[], dst: GPUBuffer, shape: [number, number, number], chunkLen: number, parts: number, workgroups: [number, number]) =>
-    rt.dispatch({ wgsl, inputs: ins, outputs: [dst], params: [...shape, f32bits(scale), chunkLen, parts], workgroups, label });
+  const epi = opts.epilogue ? epilogueLayout(opts.epilogue, out) : null;
+  const pass = (wgsl: string, ins: GPUBuffer[], dst: GPUBuffer, shape: [number, number, number], chunkLen: number, parts: number, workgroups: [number, number], last = false) =>
+    rt.dispatch({
+      wgsl,
+      inputs: last && epi ? [...ins, ...epi.buffers] : ins,
+      outputs: [dst],
+      params: [...shape, f32bits(scale), chunkLen, parts, ...(last && epi ? epi.params : [])],
+      workgroups,
+      label,
+    });
   const finish = { scale: scale !== 1, post: opts.post };
   if (chunks === 1) {
-    const wgsl = reduceWgsl(kind, map, perWorkgroup, finish);
-    pass(wgsl, inputs, out.buffer, [outer, len, inner], len, 1, perWorkgroup ? rt.grid(outputs, 1) : rt.grid(outputs, WG));
+    const wgsl = reduceWgsl(kind, map, perWorkgroup, finish, epi?.spec);
+    pass(wgsl, inputs, out.buffer, [outer, len, inner], len, 1, perWorkgroup ? rt.grid(outputs, 1) : rt.grid(outputs, WG), true);
     return;
   }
   // pass 1: partials[o, c] over chunk c of output o's axis; pass 2 reduces them along c
@@ -126,7 +140,7 @@ export function launchReduce(rt: GpuRuntime, label: string, kind: ReduceKind, x:
   pass(reduceWgsl(kind, map, true, { scale: false }), inputs, partials, [outer, len, inner], chunkLen, chunks, rt.grid(outputs * chunks, 1));
   // squares are summed, positions minimized: the second pass combines plain values
   const second = reducePlan(outputs, chunks);
-  const wgsl = reduceWgsl(kind, 'value', second.perWorkgroup, finish);
-  pass(wgsl, [partials], out.buffer, [outputs, chunks, 1], chunks, 1, second.perWorkgroup ? rt.grid(outputs, 1) : rt.grid(outputs, WG));
+  const wgsl = reduceWgsl(kind, 'value', second.perWorkgroup, finish, epi?.spec);
+  pass(wgsl, [partials], out.buffer, [outputs, chunks, 1], chunks, 1, second.perWorkgroup ? rt.grid(outputs, 1) : rt.grid(outputs, WG), true);
   rt.pool.release(partials); // reused only after the submit that carries both passes
 }

@@ -8,6 +8,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import * as fg from '../index.js';
 import { apply, opNamed, registeredOps, type OpDef } from '../autodiff/op.js';
 import { fusedProgram } from '../autodiff/jit/fused.js';
+import { fusedEpilogueAttrs } from '../autodiff/jit/fused-epilogue.js';
 import type { Backend } from '../engine/backend.js';
 import { fromValues } from '../engine/creation.js';
 import { initBoth, onBackend, opFn } from './helpers.js';
@@ -155,6 +156,8 @@ const CASES: Record<string, EmptyCase[]> = {
   cholesky: [{ shapes: [[0, 3, 3]], out: [0, 3, 3] }],
   // tanh(a·b), as jit fuses it
   fused: withAttrs(binary, fusedProgram(2, [{ op: opNamed('mul'), attrs: undefined, args: [0, 1] }, { op: opNamed('tanh'), attrs: undefined, args: [2] }])),
+  // a product with no rows, then tanh of it plus a row
+  fusedEpilogue: [{ shapes: [[0, 3], [3, 4], [4]], attrs: fusedEpilogueAttrs(opNamed('matmul'), {}, fusedProgram(2, [{ op: opNamed('add'), attrs: undefined, args: [0, 1] }, { op: opNamed('tanh'), attrs: undefined, args: [2] }]), 0), out: [0, 4] }],
 };
 for (const name of ['neg', 'square', 'sqrt', 'exp', 'log', 'tanh', 'sigmoid', 'tanhGrad', 'sigmoidGrad', 'heaviside', 'relu', 'sign', 'abs', 'sin', 'cos', 'log1p', 'softplus', 'geluGrad', 'gelu', 'siluGrad', 'silu']) {
   CASES[name] = unary;

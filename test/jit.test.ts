@@ -83,7 +83,8 @@ describe('jit plans', () => {
     for (let i = 0; i < 20; i++) f(x, w).dispose();
     const s1 = fg.stats();
     expect(s1.submits - s0.submits).toBe(20);
-    expect(s1.dispatches - s0.dispatches).toBe(40); // the matmul, then add∘tanh
+    expect(s1.dispatches - s0.dispatches).toBe(20); // add∘tanh in the matmul's epilogue
+    expect(f.plans[0]!.kernels).toEqual(['matmul+(add,tanh)']);
     expect(on(gpu, () => fg.memory())).toEqual(m0);
   });
 

@@ -1,8 +1,9 @@
 import type { Backend } from '../../engine/backend.js';
-import type { Shape } from '../../engine/shape.js';
+import { sameShape, type Shape } from '../../engine/shape.js';
 import type { Tensor } from '../../engine/tensor.js';
 import { opNamed, type OpDef } from '../op.js';
-import { fusedOp, fusedProgram, type FusedNode } from './fused.js';
+import { fusedOp, fusedProgram, type FusedNode, type FusedProgram } from './fused.js';
+import { fusedEpilogueAttrs, fusedEpilogueOp, type FusedEpilogueAttrs } from './fused-epilogue.js';
 import type { Graph, Value } from './graph.js';
 
 /**
@@ -115,10 +116,7 @@ function liveValues(g: Graph): boolean[] {
  * than the dispatch that would store it.
  */
 function inlined(g: Graph, live: boolean[]): boolean[] {
-  const consumers = g.values.map(() => new Set<number>());
-  g.values.forEach((v, i) => {
-    if (live[i] && (v.src.kind === 'op' || v.src.kind === 'effect')) for (const a of v.src.args) consumers[a]!.add(i);
-  });
+  const consumers = consumersOf(g, live);
   const outputs = new Set(g.outputs);
   return g.values.map((v, i) => {
     if (!live[i] || v.src.kind !== 'op' || !v.src.op.elementwise || outputs.has(i) || consumers[i]!.size !== 1) return false;
@@ -152,11 +150,22 @@ function chain(g: Graph, root: number, inline: boolean[]): Chain {
   return c;
 }
 
+/** The live values that read each value. */
+function consumersOf(g: Graph, live: boolean[]): Set<number>[] {
+  const consumers = g.values.map(() => new Set<number>());
+  g.values.forEach((v, i) => {
+    if (live[i] && (v.src.kind === 'op' || v.src.kind === 'effect')) for (const a of v.src.args) consumers[a]!.add(i);
+  });
+  return consumers;
+}
+
 /** Turns a traced graph into a plan: merged, pruned, elementwise chains fused, lifetimes set. */
 export function planGraph(traced: Graph): Plan {
   const g = simplify(traced);
   const live = liveValues(g);
   const inline = inlined(g, live);
+  const consumers = consumersOf(g, live);
+  const outputs = new Set(g.outputs);
   const steps: Omit<Step, 'free'>[] = [];
   g.values.forEach((v, i) => {
     if (v.src.kind === 'effect') {
@@ -168,23 +177,44 @@ export function planGraph(traced: Graph): Plan {
       steps.push({ op: v.src.op, attrs: v.src.attrs, args: v.src.args, out: i, shape: v.shape });
       return;
     }
-    let c = chain(g, i, inline);
+    emitChain(i);
+  });
+  /** the kernel of the chain rooted at `root`, after the kernels of producers split off it */
+  function emitChain(root: number): void {
+    let c = chain(g, root, inline);
     // too many inputs for one kernel: store the inlined producer that brings the most of them
     while (c.leaves.length > MAX_FUSED_INPUTS) {
-      const inner = c.nodes.filter((n) => n !== i);
-      const widest = inner.reduce((best, n) => (chain(g, n, inline).leaves.length > chain(g, best, inline).leaves.length ? n : best));
+      const inner = c.nodes.filter((n) => n !== root);
+      const width = (n: number) => chain(g, n, inline).leaves.length;
+      const widest = inner.reduce((best, n) => (width(n) > width(best) ? n : best));
       inline[widest] = false;
-      const sub = chain(g, widest, inline);
-      // the producer is now a kernel of its own, before this one
-      steps.push(fusedStep(g, widest, sub));
-      c = chain(g, i, inline);
+      emitChain(widest);
+      c = chain(g, root, inline);
     }
-    steps.push(c.nodes.length === 1 ? { op: v.src.op, attrs: v.src.attrs, args: v.src.args, out: i, shape: v.shape } : fusedStep(g, i, c));
-  });
+    const v = g.values[root]!;
+    const src = v.src as { op: OpDef<any>; attrs: unknown; args: number[] };
+    const product = c.leaves.find((l) => absorbable(l, root, c));
+    if (product !== undefined) {
+      // the product's kernel stores the chain's values instead of its own
+      steps.splice(steps.findIndex((st) => st.out === product), 1);
+      steps.push(fusedEpilogueStep(g, root, c, product));
+    } else {
+      steps.push(c.nodes.length === 1 ? { op: src.op, attrs: src.attrs, args: src.args, out: root, shape: v.shape } : fusedStep(g, root, c));
+    }
+  }
+  /**
+   * Whether leaf l of the chain is a kernel (a product, a reduction) the chain can run in the
+   * epilogue of: read by this chain alone, of the chain's shape, with few enough inputs.
+   */
+  function absorbable(l: number, root: number, c: Chain): boolean {
+    const src = g.values[l]!.src;
+    if (src.kind !== 'op' || !src.op.gpuEpilogue || outputs.has(l) || consumers[l]!.size !== 1) return false;
+    if (!c.nodes.includes([...consumers[l]!][0]!)) return false;
+    return sameShape(g.values[l]!.shape, g.values[root]!.shape) && src.args.length + c.leaves.length - 1 <= MAX_FUSED_INPUTS;
+  }
   // each value is released after the last step that reads it (never inputs, constants, outputs)
   const lastUse = new Map<number, number>();
   steps.forEach((s, k) => s.args.forEach((a) => lastUse.set(a, k)));
-  const outputs = new Set(g.outputs);
   const free: number[][] = steps.map(() => []);
   for (const [v, k] of lastUse) if (g.values[v]!.src.kind === 'op' && !outputs.has(v)) free[k]!.push(v);
   return {
@@ -211,7 +241,29 @@ function fusedStep(g: Graph, root: number, c: Chain): Omit<Step, 'free'> {
   return { op: fusedOp, attrs: fusedProgram(c.leaves.length, nodes, literals), args: c.leaves, out: root, shape: g.values[root]!.shape };
 }
 
+function fusedEpilogueStep(g: Graph, root: number, c: Chain, product: number): Omit<Step, 'free'> {
+  const chainStep = fusedStep(g, root, c);
+  const at = c.leaves.indexOf(product);
+  const src = g.values[product]!.src as { op: OpDef<any>; attrs: unknown; args: number[] };
+  return {
+    op: fusedEpilogueOp,
+    attrs: fusedEpilogueAttrs(src.op, src.attrs, chainStep.attrs as FusedProgram, at),
+    args: [...src.args, ...c.leaves.filter((l) => l !== product)],
+    out: root,
+    shape: g.values[root]!.shape,
+  };
+}
+
 /** The kernels of a plan by name, a fused chain as fused(op, op, …): what tests pin. */
 export function kernelNames(plan: Plan): string[] {
-  return plan.steps.map((s) => (s.effect ? 'check' : s.op === fusedOp ? `fused(${(s.attrs as { nodes: FusedNode[] }).nodes.map((n) => n.op.name).join(',')})` : s.op.name));
+  const chainOf = (p: FusedProgram) => p.nodes.map((n) => n.op.name).join(',');
+  return plan.steps.map((s) => {
+    if (s.effect) return 'check';
+    if (s.op === fusedOp) return `fused(${chainOf(s.attrs as FusedProgram)})`;
+    if (s.op === fusedEpilogueOp) {
+      const a = s.attrs as FusedEpilogueAttrs;
+      return `${a.base.name}+(${chainOf(a.chain)})`;
+    }
+    return s.op.name;
+  });
 }

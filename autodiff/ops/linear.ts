@@ -90,6 +90,7 @@ const linearOp: OpDef<LinearAttrs> = defineOp<LinearAttrs>({
     return z.map((v, i) => f(v + b![i % n]!));
   },
   gpu: (rt, [x, w, b], out, { activation }) => launchMatmul(rt, x!, w!, out, { bias: b!, activation }),
+  gpuEpilogue: (rt, [x, w, b], out, { activation }, epilogue) => launchMatmul(rt, x!, w!, out, { bias: b!, activation, epilogue }),
   // gz = g·σ'(z); gx = gz·wᵀ, gw = xᵀ·gz (transposes read in place), gb = gz summed over rows
   // (gx is skipped where x is data: the first layer of a network)
   vjp: ([x, w, b], y, g, { activation }, [xs, ws, bs], outShape, needs) => {

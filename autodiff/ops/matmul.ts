@@ -75,6 +75,7 @@ const matmulOp: OpDef<MatmulAttrs> = defineOp<MatmulAttrs>({
   shape: (shapes, attrs) => matmulShapeOf('matmul', shapes, attrs),
   cpu: ([a, b], [as, bs], attrs, outShape) => cpuMatmul(a!, b!, as!, bs!, outShape, attrs),
   gpu: (rt, [a, b], out, attrs) => launchMatmul(rt, a!, b!, out, attrs ?? {}),
+  gpuEpilogue: (rt, [a, b], out, attrs, epilogue) => launchMatmul(rt, a!, b!, out, { ...attrs, epilogue }),
   // C = op(A)·op(B): gA = g·op(B)ᵀ (or its transpose), gB = op(A)ᵀ·g (or its transpose),
   // each one matmul that reads its operands transposed in place
   vjp: ([a, b], _y, g, attrs, [as, bs], outShape, needs) => {

@@ -64,6 +64,10 @@ function defineReduce(name: 'sum' | 'mean'): OpDef<ReduceAttrs> {
       const [outer, len, inner] = split(x!.shape, axis);
       launchReduce(rt, name, 'sum', x!, out, outer, len, inner, scaleOf(x!.shape, axis));
     },
+    gpuEpilogue: (rt, [x], out, { axis }, epilogue) => {
+      const [outer, len, inner] = split(x!.shape, axis);
+      launchReduce(rt, name, 'sum', x!, out, outer, len, inner, { scale: scaleOf(x!.shape, axis), epilogue });
+    },
     vjp: (_x, _y, g, attrs, [xs], outShape) => {
       const back = expandBack(g, xs!, attrs, outShape.length);
       return [name === 'mean' ? mul(back, scaleOf(xs!, attrs.axis)) : back];

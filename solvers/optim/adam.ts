@@ -1,4 +1,7 @@
-import { div, mul, sqrt, square } from '../../autodiff/ops/arith.js';
+import { div, mul, sqrt, square, sub } from '../../autodiff/ops/arith.js';
+import { pow } from '../../autodiff/ops/binary-more.js';
+
+const rsqrtOf = (c: Tensor) => div(1, sqrt(c));
 import { mulAdd } from './fused.js';
 import type { Tensor } from '../../engine/tensor.js';
 import { optionKeys } from '../../engine/options.js';
@@ -32,6 +35,13 @@ function adamRule(name: 'adam' | 'adamw', opts: AdamOptions): UpdateRule {
       const p = name === 'adamw' && wd ? mul(p0, 1 - lr * wd) : p0;
       const m = mulAdd(m0!, scalar(b1, p0), mul(g, scalar(1 - b1, p0)));
       const v = mulAdd(v0!, scalar(b2, p0), mul(square(g), scalar(1 - b2, p0)));
+      // a pure update carries t as a tensor: the corrections are computed on the device
+      if (typeof t !== 'number') {
+        const c1 = sub(1, pow(b1, t));
+        const c2 = sub(1, pow(b2, t));
+        const denom = mulAdd(sqrt(v), rsqrtOf(c2), scalar(eps, p0));
+        return { p: mulAdd(div(m, denom), div(-lr, c1), p), state: [m, v] };
+      }
       const c1 = 1 - b1 ** t;
       const c2 = 1 - b2 ** t;
       const denom = mulAdd(sqrt(v), 1 / Math.sqrt(c2), scalar(eps, p0));

@@ -4,7 +4,8 @@ import { fromValues } from '../../engine/creation.js';
 import { keep, tidy } from '../../engine/scope.js';
 import { shareHandle, Tensor } from '../../engine/tensor.js';
 import { clipFactor } from './clip.js';
-import { mul } from '../../autodiff/ops/arith.js';
+import { add, mul } from '../../autodiff/ops/arith.js';
+import { scalarTensor } from '../../autodiff/op.js';
 import { leavesOf, matchLeaves } from './tree.js';
 
 /** A learning rate: a number, or a schedule giving it for step 0, 1, 2, … */
@@ -39,10 +40,29 @@ export interface Optimizer {
   dispose(): void;
 }
 
+/** What a pure update carries from one step to the next. */
+export interface OptimizerCarry {
+  /** steps taken so far (a scalar tensor) */
+  t: Tensor;
+  slots: Record<string, Tensor[]>;
+}
+
 /** An optimizer whose state saves and loads (every built-in one). */
 export interface SavableOptimizer extends Optimizer {
   stateDict(): OptimizerState;
   loadStateDict(state: OptimizerState): void;
+  /**
+   * The state as a value to carry through a pure update: the step count as a scalar tensor
+   * and each slot's tensors (shared with the optimizer, not copies).
+   */
+  init(): OptimizerCarry;
+  /**
+   * The same update as `step`, as a pure function of parameters, gradients and carried state,
+   * for use inside fg.jit (where a stateful step cannot be traced): nothing is kept, and the
+   * step count travels as a tensor, so one trace serves every step. The learning rate must be a
+   * number (a schedule needs the step count on the host: use step()).
+   */
+  update<P>(params: P, grads: P, carry: OptimizerCarry): { params: P; carry: OptimizerCarry };
 }
 
 /** What an optimizer needs to continue exactly: its kind, steps taken, and each slot's tensors in tree order. */
@@ -62,8 +82,8 @@ export interface UpdateRule {
 export interface UpdateContext {
   /** learning rate of this step */
   lr: number;
-  /** step number, from 1 */
-  t: number;
+  /** step number, from 1 (a scalar tensor in a pure update) */
+  t: number | Tensor;
   /** a scalar tensor of this value on p's backend, uploaded once and reused across steps */
   scalar(v: number, like: Tensor): Tensor;
 }
@@ -107,7 +127,7 @@ export function makeOptimizer(params: unknown, opts: OptimizerOptions, rule: Upd
     let t = scalars.get(key);
     if (!t || t.isDisposed) {
       if (scalars.size >= 64) dropScalars();
-      t = keep(fromValues([v], [], like.backend));
+      t = keep(scalarTensor(v, like.backend));
       scalars.set(key, t);
     }
     return t;
@@ -115,6 +135,19 @@ export function makeOptimizer(params: unknown, opts: OptimizerOptions, rule: Upd
   const dropScalars = () => {
     for (const t of scalars.values()) t.dispose();
     scalars.clear();
+  };
+  /** new parameters and slots for every leaf, by the rule */
+  const updateAll = (ps: Tensor[], gs: Tensor[], slots: Tensor[][], ctx: UpdateContext) => {
+    const factor = clip === undefined ? null : clipFactor(gs, clip);
+    const newP: Tensor[] = [];
+    const newS: Tensor[][] = rule.slots.map(() => []);
+    ps.forEach((p, i) => {
+      const g = factor ? mul(gs[i]!, factor) : gs[i]!;
+      const r = rule.update(p, g, slots.map((s) => s[i]!), ctx);
+      newP.push(r.p);
+      r.state.forEach((s, k) => newS[k]!.push(s));
+    });
+    return { newP, newS };
   };
   const lrAt = (t: number) => {
     const v = typeof lr === 'number' ? lr : lr(t);
@@ -133,19 +166,8 @@ export function makeOptimizer(params: unknown, opts: OptimizerOptions, rule: Upd
       const gs = leavesOf(grads, who, 'grads');
       matchLeaves(shape, ps, who, 'params');
       matchLeaves(shape, gs, who, 'grads');
-      const ctx: UpdateContext = { lr: lrAt(steps), t: steps + 1, scalar };
-      const out = tidy(() => {
-        const factor = clip === undefined ? null : clipFactor(gs.tensors, clip);
-        const newP: Tensor[] = [];
-        const newS: Tensor[][] = rule.slots.map(() => []);
-        ps.tensors.forEach((p, i) => {
-          const g = factor ? mul(gs.tensors[i]!, factor) : gs.tensors[i]!;
-          const r = rule.update(p, g, state.map((s) => s[i]!), ctx);
-          newP.push(r.p);
-          r.state.forEach((s, k) => newS[k]!.push(s));
-        });
-        return { newP, newS };
-      });
+      if (!ps.tensors.every((p) => p.hasValue)) throw new ArgumentError(`${who}: step() keeps state and cannot be traced by jit; inside a jitted function use update(params, grads, carry) with carry = init()`);
+      const out = tidy(() => updateAll(ps.tensors, gs.tensors, state, { lr: lrAt(steps), t: steps + 1, scalar }));
       for (const s of state.flat()) s.dispose();
       state = out.newS.map((slot) => slot.map((s) => keep(s)));
       steps++;
@@ -156,6 +178,24 @@ export function makeOptimizer(params: unknown, opts: OptimizerOptions, rule: Upd
       return ps.rebuild(out.newP);
     },
     state: () => Object.fromEntries(rule.slots.map((name, k) => [name, state[k]!.slice()])),
+    init: () => ({ t: scalarTensor(steps, ref.tensors[0]!.backend), slots: Object.fromEntries(rule.slots.map((name, k) => [name, state[k]!.map(shareHandle)])) }),
+    update<P>(params: P, grads: P, carry: OptimizerCarry) {
+      if (disposed) throw new ArgumentError(`${who}: update() after dispose()`);
+      if (typeof lr !== 'number') throw new ArgumentError(`${who}: update() needs a number lr (a schedule needs the step count on the host; use step())`);
+      const ps = leavesOf(params, who, 'params');
+      const gs = leavesOf(grads, who, 'grads');
+      matchLeaves(shape, ps, who, 'params', true);
+      matchLeaves(shape, gs, who, 'grads', true);
+      if (!carry || !(carry.t instanceof Tensor) || carry.t.size !== 1) throw new ArgumentError(`${who}: update(): carry must be what init() or update() returned, { t, slots }`);
+      const slots = rule.slots.map((name) => {
+        const ts = carry.slots?.[name];
+        if (!Array.isArray(ts) || ts.length !== shape.shapes.length) throw new ShapeError(`${who}: update(): carry.slots.${name} must hold ${shape.shapes.length} tensor(s), got ${Array.isArray(ts) ? ts.length : typeof ts}`);
+        return ts;
+      });
+      const t = add(carry.t, 1);
+      const { newP, newS } = updateAll(ps.tensors, gs.tensors, slots, { lr, t, scalar });
+      return { params: ps.rebuild(newP), carry: { t, slots: Object.fromEntries(rule.slots.map((name, k) => [name, newS[k]!])) } };
+    },
     stateDict: () => ({ name: rule.name, steps, slots: Object.fromEntries(rule.slots.map((name, k) => [name, state[k]!.slice()])) }),
     loadStateDict(sd: OptimizerState) {
       const w = `${who}: loadStateDict`;

@@ -35,7 +35,7 @@ export function leavesOf(tree: unknown, who: string, what: string): Leaves {
 }
 
 /** Checks that `other` has the tensors of `ref` at the same paths with the same shapes. */
-export function matchLeaves(ref: { paths: string[]; shapes: (readonly number[])[] }, other: Leaves, who: string, what: string): void {
+export function matchLeaves(ref: { paths: string[]; shapes: (readonly number[])[] }, other: Leaves, who: string, what: string, pure = false): void {
   if (other.tensors.length !== ref.paths.length || other.paths.some((p, i) => p !== ref.paths[i])) {
     throw new ShapeError(`${who}: ${what} has tensors at ${list(other.paths)}, expected ${list(ref.paths)} (the parameter tree the optimizer was made for)`);
   }
@@ -44,7 +44,7 @@ export function matchLeaves(ref: { paths: string[]; shapes: (readonly number[])[
       throw new ShapeError(`${who}: ${what} ${other.paths[i]} has shape ${fmtShape(t.shape)}, expected ${fmtShape(ref.shapes[i]!)}`);
     }
     t.assertAlive(`${who}: ${what} ${other.paths[i]}`);
-    if (t.trace) throw new ArgumentError(`${who}: ${what} ${other.paths[i]} is traced by a transform (grad/jvp); step the optimizer outside the function being differentiated`);
+    if (t.trace && !pure) throw new ArgumentError(`${who}: ${what} ${other.paths[i]} is traced by a transform (grad/jvp); step the optimizer outside the function being differentiated`);
   });
 }
 
