@@ -55,11 +55,12 @@ export interface OpDef<A = undefined> extends Kernel<A> {
    */
   readonly batch?: BatchRule;
   /**
-   * An elementwise map as one WGSL expression of its inputs a, b, c, read broadcast to the
-   * output's shape, and of attribute values p0, p1, … (`params`): jit fuses chains of such ops
-   * into one generated kernel.
+   * An elementwise map as one WGSL expression of its inputs a, b, c, … (read broadcast to the
+   * output's shape) and of attribute values p0, p1, … (`params`); `expr` gives it for given
+   * attributes where they set the number of inputs. jit fuses chains of such ops into one
+   * generated kernel.
    */
-  readonly elementwise?: { readonly wgsl: string; params?(attrs: A): number[] };
+  readonly elementwise?: { readonly wgsl?: string; expr?(attrs: A): string; params?(attrs: A): number[] };
   /**
    * The gpu face with an elementwise chain applied to each output value before it is stored:
    * kernels that can (products, reductions) let jit fuse their consumer into them.

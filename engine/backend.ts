@@ -40,4 +40,6 @@ export interface Backend {
   readSync?(storage: Storage): Float64Array;
   /** submits recorded work without waiting for it */
   flush(): void;
+  /** storage buffers one kernel may bind (WebGPU's per-stage limit); none on the cpu backend */
+  readonly maxStorageBuffers?: number;
 }

@@ -36,7 +36,7 @@ function chainInputs<T>(a: FusedEpilogueAttrs, product: T, rest: T[]): T[] {
  */
 export const fusedEpilogueOp: OpDef<FusedEpilogueAttrs> = defineOp<FusedEpilogueAttrs>({
   name: 'fusedEpilogue',
-  args: ['x0', 'x1', 'x2', 'x3', 'x4', 'x5', 'x6', 'x7'],
+  args: Array.from({ length: 16 }, (_, k) => `x${k}`),
   shape: (shapes, a) => {
     const n = arity(a);
     const product = a.base.shape(shapes.slice(0, n), a.baseAttrs);

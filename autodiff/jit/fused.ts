@@ -32,7 +32,7 @@ export interface FusedProgram {
 }
 
 const F32_MAX = 3.4028235e38;
-const ARG_NAMES = ['a', 'b', 'c', 'd'];
+const ARG_NAMES = ['a', 'b', 'c', 'd', 'e', 'f'];
 
 /** The chain as one WGSL function; attribute values are baked in as exact float32 bits. */
 const f32Literal = (v: number) => `bitcast<f32>(${f32bits(Math.max(-F32_MAX, Math.min(F32_MAX, v)))}u)`;
@@ -42,7 +42,8 @@ function chainWgsl(arity: number, literals: number[], nodes: FusedNode[]): strin
     const ps = n.op.elementwise!.params?.(n.attrs) ?? [];
     const lets = ps.map((v, k) => `let p${k} = ${f32Literal(v)}; `).join('');
     const params = n.args.map((_, k) => `${ARG_NAMES[k]}: f32`).join(', ');
-    return `fn n${j}(${params}) -> f32 { ${lets}return ${n.op.elementwise!.wgsl}; }`;
+    const e = n.op.elementwise!;
+    return `fn n${j}(${params}) -> f32 { ${lets}return ${e.expr?.(n.attrs) ?? e.wgsl}; }`;
   });
   const first = arity + literals.length;
   const name = (a: number) => (a < arity ? `x${a}` : a < first ? `l${a - arity}` : `v${a - first}`);
@@ -83,7 +84,7 @@ function values(prog: FusedProgram, xs: Tensor[]): Tensor[] {
  */
 export const fusedOp: OpDef<FusedProgram> = defineOp<FusedProgram>({
   name: 'fused',
-  args: ['x0', 'x1', 'x2', 'x3', 'x4', 'x5'],
+  args: Array.from({ length: 16 }, (_, k) => `x${k}`),
   broadcasting: true,
   shape: (ins, prog) => {
     if (ins.length !== prog.arity) throw new ShapeError(`fused: expects ${prog.arity} inputs, got ${ins.length}`);

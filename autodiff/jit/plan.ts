@@ -33,10 +33,10 @@ export interface Plan {
 }
 
 /**
- * A fused kernel reads at most this many tensors: WebGPU guarantees 8 storage buffers per
- * shader stage, and the kernel binds its parameters and its output besides.
+ * How many tensors a fused kernel may read: the backend's storage buffers per kernel (on the
+ * cpu backend, as many as a GPU typically offers), less the parameters and the output.
  */
-export const MAX_FUSED_INPUTS = 6;
+const maxInputs = (b: Backend) => (b.maxStorageBuffers ?? 16) - 2;
 
 const ACTIVATION_OPS: Record<string, string> = { tanh: 'tanh', sigmoid: 'sigmoid', relu: 'relu' };
 
@@ -166,6 +166,7 @@ export function planGraph(traced: Graph): Plan {
   const inline = inlined(g, live);
   const consumers = consumersOf(g, live);
   const outputs = new Set(g.outputs);
+  const max = maxInputs(g.backend);
   const steps: Omit<Step, 'free'>[] = [];
   g.values.forEach((v, i) => {
     if (v.src.kind === 'effect') {
@@ -183,7 +184,7 @@ export function planGraph(traced: Graph): Plan {
   function emitChain(root: number): void {
     let c = chain(g, root, inline);
     // too many inputs for one kernel: store the inlined producer that brings the most of them
-    while (c.leaves.length > MAX_FUSED_INPUTS) {
+    while (c.leaves.length > max) {
       const inner = c.nodes.filter((n) => n !== root);
       const width = (n: number) => chain(g, n, inline).leaves.length;
       const widest = inner.reduce((best, n) => (width(n) > width(best) ? n : best));
@@ -210,7 +211,7 @@ export function planGraph(traced: Graph): Plan {
     const src = g.values[l]!.src;
     if (src.kind !== 'op' || !src.op.gpuEpilogue || outputs.has(l) || consumers[l]!.size !== 1) return false;
     if (!c.nodes.includes([...consumers[l]!][0]!)) return false;
-    return sameShape(g.values[l]!.shape, g.values[root]!.shape) && src.args.length + c.leaves.length - 1 <= MAX_FUSED_INPUTS;
+    return sameShape(g.values[l]!.shape, g.values[root]!.shape) && src.args.length + c.leaves.length - 1 <= max;
   }
   // each value is released after the last step that reads it (never inputs, constants, outputs)
   const lastUse = new Map<number, number>();

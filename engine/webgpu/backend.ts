@@ -14,6 +14,10 @@ export class WebGpuBackend implements Backend {
 
   constructor(readonly rt: GpuRuntime) {}
 
+  get maxStorageBuffers(): number {
+    return this.rt.limits.maxStorageBuffersPerShaderStage;
+  }
+
   private wrap(buffer: GPUBuffer, size: number): GpuStorage {
     return { backend: this, size, refs: 1, buffer };
   }

@@ -90,6 +90,7 @@ const lincombOp: OpDef<LincombAttrs> = defineOp<LincombAttrs>({
     return out;
   },
   gpu: (rt, xs, out, { coefs }) => launchLincomb(rt, xs, out, coefs),
+  elementwise: { expr: ({ coefs }) => coefs.map((_, k) => `p${k} * ${'abcdef'[k]}`).join(' + '), params: ({ coefs }) => coefs },
   vjp: (_xs, _y, g, { coefs }) => coefs.map((c) => (c === 1 ? g : lincomb([g], [c]))),
   jvp: (_xs, _y, tangents, { coefs }) => {
     const live = tangents.flatMap((t, i) => (t ? [i] : []));
