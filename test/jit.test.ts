@@ -202,3 +202,46 @@ describe('stats', () => {
     void backendNamed;
   });
 });
+
+describe('jit donation', () => {
+  it('donated parameters are consumed and their buffers reused by the update', async () => {
+    const step = fg.jit((p: P, x: fg.Tensor) => {
+      const g = fg.grad((q: P) => loss(q, x))(p) as P;
+      return { W: fg.sub(p.W, fg.mul(g.W, 0.1)), b: fg.sub(p.b, fg.mul(g.b, 0.1)) };
+    }, { donate: [0] });
+    const plain = (p: P, x: fg.Tensor) =>
+      fg.tidy(() => {
+        const g = fg.grad((q: P) => loss(q, x))(p) as P;
+        return { W: fg.sub(p.W, fg.mul(g.W, 0.1)), b: fg.sub(p.b, fg.mul(g.b, 0.1)) };
+      });
+    const x = on(gpu, () => fg.randn([32, 8], { seed: 15 }));
+    let p: P = on(gpu, () => ({ W: fg.randn([8, 8], { seed: 16, std: 0.3 }), b: fg.randn([8], { seed: 17 }) }));
+    let q: P = { W: on(gpu, () => fg.mul(p.W, 1)), b: on(gpu, () => fg.mul(p.b, 1)) };
+    p = step(p, x); // the first call traces
+    q = plain(q, x);
+    const before = on(gpu, () => fg.memory());
+    for (let i = 0; i < 5; i++) {
+      const old = p;
+      p = step(p, x);
+      expect(old.W.isDisposed && old.b.isDisposed).toBe(true);
+      const oq = q;
+      q = plain(q, x);
+      fg.models.disposeTree(oq);
+    }
+    expect(on(gpu, () => fg.memory())).toEqual(before);
+    expect(maxAbsDiff(await values(p.W), await values(q.W))).toBeLessThan(1e-6);
+    expect(maxAbsDiff(await values(p.b), await values(q.b))).toBeLessThan(1e-6);
+  });
+
+  it('a donated tensor also given undonated is kept until its last read', async () => {
+    await on(cpu, async () => {
+      const f = fg.jit((a: fg.Tensor, b: fg.Tensor) => fg.add(fg.exp(a), fg.mul(b, 2)), { donate: [0] });
+      const a = fg.tensor([0, 1]);
+      const out = f(a, a);
+      expect(a.isDisposed).toBe(true);
+      expect(maxAbsDiff(await values(out), [1, Math.E + 2])).toBeLessThan(1e-12);
+    });
+    expect(() => fg.jit((x: fg.Tensor) => x, { donate: [-1] })).toThrow(/jit: donate must be an array of argument positions/);
+    expect(() => fg.jit((x: fg.Tensor) => x, { donat: [0] } as any)).toThrow(/jit.*donat/);
+  });
+});

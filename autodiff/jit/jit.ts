@@ -1,6 +1,6 @@
 import { currentBackend } from '../../engine/context.js';
 import { ArgumentError, StateError, fmtShape } from '../../engine/errors.js';
-import { describe, isPlainObject } from '../../engine/options.js';
+import { checkOptions, describe, isPlainObject, optionKeys } from '../../engine/options.js';
 import { collect } from '../../engine/scope.js';
 import { Tensor } from '../../engine/tensor.js';
 import { popLevel, pushLevel } from '../trace.js';
@@ -49,6 +49,18 @@ function signatureOf(args: unknown[]): { key: string; outer: boolean } {
   return { key: args.map((a, i) => sig(a, `argument ${i}`)).join(';'), outer };
 }
 
+/** The positions among all tensor leaves of the donated arguments' tensors. */
+function donatedLeaves(args: unknown[], donate: number[]): Set<number> {
+  const out = new Set<number>();
+  let k = 0;
+  args.forEach((a, i) => {
+    const n = flatten(a).leaves.length;
+    if (donate.includes(i)) for (let j = 0; j < n; j++) out.add(k + j);
+    k += n;
+  });
+  return out;
+}
+
 interface Traced {
   plan: Plan;
   /** rebuilds f's result from the output tensors */
@@ -95,8 +107,23 @@ function trace(f: (...args: any[]) => any, args: unknown[], name: string): Trace
  * equal f's to float32 rounding. Under an outer transform (f's arguments traced by grad, jvp or
  * vmap) f runs as it is, so that the transform sees its ops.
  */
-export function jit<F extends (...args: any[]) => any>(f: F): Jitted<F> {
+export interface JitOptions {
+  /**
+   * Arguments (by position) whose tensors the call consumes: each is disposed after the last
+   * kernel that reads it, so that the results after it reuse its buffers — a training step's
+   * new parameters take the old ones' place. The caller must not use them afterwards.
+   */
+  donate?: number[];
+}
+
+const JIT_KEYS = optionKeys<JitOptions>({ donate: true });
+
+export function jit<F extends (...args: any[]) => any>(f: F, opts: JitOptions = {}): Jitted<F> {
   if (typeof f !== 'function') throw new ArgumentError(`jit: f must be a function, got ${describe(f)}`);
+  const { donate = [] } = checkOptions('jit', opts, JIT_KEYS);
+  if (!Array.isArray(donate) || !donate.every((d) => Number.isInteger(d) && d >= 0)) {
+    throw new ArgumentError(`jit: donate must be an array of argument positions (integers ≥ 0), got ${describe(donate)}`);
+  }
   const name = `jit(${f.name || 'f'})`;
   const cache = new Map<string, Traced>();
   const infos: JitInfo[] = [];
@@ -116,7 +143,8 @@ export function jit<F extends (...args: any[]) => any>(f: F): Jitted<F> {
         console.warn(`${name}: traced ${traces} times, once per new argument shape or static value (the last: ${key}); each trace plans and compiles anew — keep shapes fixed, and pass values that change as tensors`);
       }
     }
-    const outs = runPlan(t.plan, flatten(args).leaves, name);
+    const leaves = flatten(args).leaves;
+    const outs = runPlan(t.plan, leaves, name, donate.length ? donatedLeaves(args, donate) : undefined);
     return t.rebuild(outs);
   };
   const clear = () => {

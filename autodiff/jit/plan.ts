@@ -26,7 +26,8 @@ export interface Plan {
   count: number;
   /** the shape of every value */
   shapes: Shape[];
-  inputs: { id: number; index: number }[];
+  /** each input's value, and the step after which no step reads it (−1: none reads it) */
+  inputs: { id: number; index: number; lastUse: number }[];
   consts: { id: number; tensor: Tensor }[];
   steps: Step[];
   outputs: number[];
@@ -222,7 +223,7 @@ export function planGraph(traced: Graph): Plan {
     backend: g.backend,
     count: g.values.length,
     shapes: g.values.map((v) => v.shape),
-    inputs: g.values.flatMap((v, id) => (v.src.kind === 'input' ? [{ id, index: v.src.index }] : [])),
+    inputs: g.values.flatMap((v, id) => (v.src.kind === 'input' ? [{ id, index: v.src.index, lastUse: lastUse.get(id) ?? -1 }] : [])),
     consts: g.values.flatMap((v, id) => (v.src.kind === 'const' ? [{ id, tensor: v.src.tensor }] : [])),
     steps: steps.map((s, k) => ({ ...s, free: free[k]! })),
     outputs: g.outputs,

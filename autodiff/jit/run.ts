@@ -6,28 +6,43 @@ import type { Plan } from './plan.js';
 /**
  * Runs a plan on concrete inputs: each step's kernel on the storages of its arguments, every
  * intermediate released after its last use, all recorded work submitted once at the end.
- * Returns the outputs as new tensors.
+ * Donated inputs are disposed after the last step that reads them, so that the kernels after
+ * it reuse their buffers (a parameter's update takes the parameter's place). Returns the
+ * outputs as new tensors.
  */
-export function runPlan(plan: Plan, inputs: Tensor[], label: string): Tensor[] {
+export function runPlan(plan: Plan, inputs: Tensor[], label: string, donated: ReadonlySet<number> = NONE): Tensor[] {
   const b = plan.backend;
   const slots: (Storage | null)[] = new Array(plan.count).fill(null);
   for (const { id, index } of plan.inputs) slots[id] = inputs[index]!.storage!;
+  // a donated tensor is disposed after the last step that reads its storage, wherever given
+  const lastRead = new Map<Tensor, number>();
+  for (const index of donated) {
+    const t = inputs[index]!;
+    const out = plan.outputs.some((o) => slots[o] === t.storage);
+    const reads = plan.inputs.filter((i) => inputs[i.index]!.storage === t.storage).map((i) => i.lastUse);
+    lastRead.set(t, out ? Infinity : Math.max(lastRead.get(t) ?? -1, ...reads));
+  }
+  const dropAfter = new Map<number, Tensor[]>();
+  for (const [t, k] of lastRead) dropAfter.set(k, [...(dropAfter.get(k) ?? []), t]);
+  for (const t of dropAfter.get(-1) ?? []) t.dispose();
   for (const { id, tensor } of plan.consts) {
     if (tensor.isDisposed) throw new StateError(`${label}: a tensor it captured ${fmtShape(tensor.shape)} was disposed`);
     slots[id] = tensor.storage!;
   }
   const owned: Storage[] = [];
   try {
-    for (const s of plan.steps) {
+    for (const [k, s] of plan.steps.entries()) {
       if (s.effect) {
         s.effect(s.args.map((a) => new Tensor(b, plan.shapes[a]!, slots[a]!, null, false)));
         for (const f of s.free) b.release(slots[f]!);
+        for (const t of dropAfter.get(k) ?? []) t.dispose();
         continue;
       }
       const out = b.run(s.op, s.args.map((a) => slots[a]!), s.args.map((a) => plan.shapes[a]!), s.attrs, s.shape);
       slots[s.out] = out;
       owned.push(out);
       for (const f of s.free) b.release(slots[f]!);
+      for (const t of dropAfter.get(k) ?? []) t.dispose();
     }
   } catch (err) {
     // what ran is released; nothing half-made is returned
@@ -37,11 +52,15 @@ export function runPlan(plan: Plan, inputs: Tensor[], label: string): Tensor[] {
   }
   b.flush();
   const given = new Set<number>();
-  return plan.outputs.map((o) => {
+  const outs = plan.outputs.map((o) => {
     const storage = slots[o]!;
     // an output given twice, or one that is an input or constant, gets a handle of its own
     if (given.has(o) || !owned.includes(storage)) b.retain(storage);
     given.add(o);
     return new Tensor(b, plan.shapes[o]!, storage, null);
   });
+  for (const t of dropAfter.get(Infinity) ?? []) t.dispose();
+  return outs;
 }
+
+const NONE: ReadonlySet<number> = new Set();
