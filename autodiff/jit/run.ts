@@ -1,7 +1,9 @@
 import type { Storage } from '../../engine/backend.js';
 import { StateError, fmtShape } from '../../engine/errors.js';
 import { Tensor } from '../../engine/tensor.js';
+import { WebGpuBackend } from '../../engine/webgpu/backend.js';
 import type { Plan } from './plan.js';
+import { runGpuStep } from './replay.js';
 
 /**
  * Runs a plan on concrete inputs: each step's kernel on the storages of its arguments, every
@@ -38,7 +40,9 @@ export function runPlan(plan: Plan, inputs: Tensor[], label: string, donated: Re
         for (const t of dropAfter.get(k) ?? []) t.dispose();
         continue;
       }
-      const out = b.run(s.op, s.args.map((a) => slots[a]!), s.args.map((a) => plan.shapes[a]!), s.attrs, s.shape);
+      const args = s.args.map((a) => slots[a]!);
+      const shapes = s.args.map((a) => plan.shapes[a]!);
+      const out = b instanceof WebGpuBackend ? runGpuStep(b, s, args, shapes) : b.run(s.op, args, shapes, s.attrs, s.shape);
       slots[s.out] = out;
       owned.push(out);
       for (const f of s.free) b.release(slots[f]!);

@@ -42,6 +42,18 @@ export class WebGpuBackend implements Backend {
     return this.wrap(buffer, size);
   }
 
+  /** A new storage for a tensor of this shape (what run() gives its kernel to fill). */
+  allocate(op: string, shape: Shape): Storage {
+    this.checkSize(op, shape);
+    const size = shape.reduce((a, b) => a * b, 1);
+    return this.wrap(this.rt.createBuffer(size * 4), size);
+  }
+
+  /** The GPU buffer of a storage of this backend. */
+  bufferOf(storage: Storage): GPUBuffer {
+    return (storage as GpuStorage).buffer;
+  }
+
   run<A>(kernel: Kernel<A>, inputs: Storage[], shapes: Shape[], attrs: A, outShape: Shape): Storage {
     if (kernel.alias) {
       this.retain(inputs[0]!);

@@ -26,6 +26,25 @@ export interface Dispatch {
   flops?: number;
 }
 
+/** What kernels recorded while `capture` was set. */
+export interface Captured {
+  dispatches: Dispatch[];
+  /** buffers the kernels made for themselves (scratch space, which a replay would not have) */
+  created: number;
+  /** false when they also uploaded, copied or registered a status check */
+  replayable: boolean;
+}
+
+/** A recorded dispatch to replay (see GpuRuntime.replay). */
+export interface Replayed {
+  readonly dispatch: Dispatch;
+  /** bytes its buffers hold, for the work estimate */
+  readonly bytes: number;
+  pipeline?: GPUComputePipeline;
+  slab?: GPUBuffer;
+  slot?: [number, number];
+}
+
 interface StatusCheck {
   buffer: GPUBuffer;
   bytes: number;
@@ -94,6 +113,8 @@ export class GpuRuntime {
   checkEpoch = 0;
   /** dispatches recorded since the runtime was made (benchmarks report dispatches per step) */
   dispatchCount = 0;
+  /** while set, what kernels record is also written here (jit turns it into a replay) */
+  capture: Captured | null = null;
   readonly limits: GPUSupportedLimits;
   readonly features: ReadonlySet<string>;
 
@@ -240,6 +261,7 @@ export class GpuRuntime {
 
 
   createBuffer(bytes: number): GPUBuffer {
+    if (this.capture) this.capture.created++;
     const max = this.limits.maxStorageBufferBindingSize;
     if (bytes > max) {
       throw new ArgumentError(`WebGPU: a buffer of ${bytes} bytes exceeds this adapter's maxStorageBufferBindingSize (${max} bytes)`);
@@ -249,6 +271,7 @@ export class GpuRuntime {
 
   upload(buffer: GPUBuffer, data: Float32Array): void {
     this.check();
+    if (this.capture) this.capture.replayable = false;
     // writeBuffer runs before the recorded work: submit that first if it may read the old contents
     if (this.encoder && this.pool.releasedSinceSubmit(buffer)) this.flush();
     if (data.byteLength > 0) this.device.queue.writeBuffer(buffer, 0, data.buffer, data.byteOffset, data.byteLength);
@@ -258,6 +281,7 @@ export class GpuRuntime {
     this.check();
     const [x, y = 1, z = 1] = d.workgroups;
     if (x * y * z === 0) return;
+    this.capture?.dispatches.push(d);
     const maxDim = this.limits.maxComputeWorkgroupsPerDimension;
     if (x > maxDim || y > maxDim || z > maxDim) {
       throw new ArgumentError(`${d.label}: ${x}×${y}×${z} workgroups exceed this adapter's limit of ${maxDim} per dimension`);
@@ -274,6 +298,32 @@ export class GpuRuntime {
     for (const b of d.inputs) bytes += b.size;
     for (const b of d.outputs) bytes += b.size;
     this.work.add(bytes, d.flops);
+    this.pendingDispatches++;
+    if (this.pendingDispatches >= MAX_PENDING_DISPATCHES || (this.pendingDispatches % EARLY_SUBMIT_DISPATCHES === 0 && !this.holdSubmits)) this.flush();
+  }
+
+  /**
+   * A dispatch recorded once and replayed with other buffers of the same sizes: its pipeline
+   * and parameter slot are looked up on the first replay and kept (the slot until the slab is
+   * replaced), so a replay costs the bind group and the pass calls alone.
+   */
+  replay(r: Replayed, inputs: GPUBuffer[], outputs: GPUBuffer[]): void {
+    this.check();
+    const d = r.dispatch;
+    r.pipeline ??= this.pipeline(d.wgsl, d.label, inputs.length, outputs.length);
+    if (r.slab !== this.slab) {
+      r.slot = this.paramSlot(d.params);
+      r.slab = this.slab;
+    }
+    const bindGroup = this.bindGroup(inputs, outputs, r.slot!);
+    const pass = this.profiled ? this.profiledPass(d.label) : this.computePass();
+    if (r.pipeline !== this.lastPipeline) pass.setPipeline((this.lastPipeline = r.pipeline));
+    pass.setBindGroup(0, bindGroup);
+    const [x, y = 1, z = 1] = d.workgroups;
+    pass.dispatchWorkgroups(x, y, z);
+    this.dispatchCount++;
+    countDispatch();
+    this.work.add(r.bytes, d.flops);
     this.pendingDispatches++;
     if (this.pendingDispatches >= MAX_PENDING_DISPATCHES || (this.pendingDispatches % EARLY_SUBMIT_DISPATCHES === 0 && !this.holdSubmits)) this.flush();
   }
@@ -303,6 +353,7 @@ export class GpuRuntime {
 
   copy(src: GPUBuffer, dst: GPUBuffer, bytes: number): void {
     this.check();
+    if (this.capture) this.capture.replayable = false;
     this.endPass().copyBufferToBuffer(src, 0, dst, 0, bytes);
   }
 
@@ -312,6 +363,7 @@ export class GpuRuntime {
    * error to throw, or null. Kernels cannot throw, and reading right after them would stall.
    */
   checkAtRead(buffer: GPUBuffer, bytes: number, decode: (words: Uint32Array) => Error | null): void {
+    if (this.capture) this.capture.replayable = false;
     this.checks.push({ buffer, bytes: Math.ceil(bytes / 4) * 4, decode });
   }
 
