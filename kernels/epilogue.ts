@@ -11,6 +11,8 @@ export interface Epilogue {
   fn: string;
   at: number;
   inputs: GpuArg[];
+  /** where given, the kernel's own value is stored here too (a second output, bound after the first) */
+  raw?: GpuArg;
 }
 
 /** How an epilogue input is read: at the output's index, its only value, or through strides. */
@@ -21,6 +23,7 @@ export interface EpilogueSpec {
   fn: string;
   at: number;
   reads: EpilogueRead[];
+  raw: boolean;
 }
 
 /** The source spec, the params (rank, shape, strides of the strided inputs) and the buffers of an epilogue. */
@@ -28,11 +31,11 @@ export function epilogueLayout(e: Epilogue, out: GpuArg): { spec: EpilogueSpec; 
   const reads = e.inputs.map((x): EpilogueRead => (x.size === 1 ? 'scalar' : sameShape(x.shape, out.shape) ? 'full' : 'strided'));
   const strided = e.inputs.filter((_, k) => reads[k] === 'strided');
   const params = strided.length ? [out.shape.length, ...out.shape, ...strided.flatMap((x) => broadcastStrides(x.shape, out.shape))] : [];
-  return { spec: { fn: e.fn, at: e.at, reads }, params, buffers: e.inputs.map((x) => x.buffer) };
+  return { spec: { fn: e.fn, at: e.at, reads, raw: !!e.raw }, params, buffers: e.inputs.map((x) => x.buffer) };
 }
 
 /** A short key of a spec for source caches. */
-export const epilogueKey = (e: EpilogueSpec) => `${e.at},${e.reads.join('')},${e.fn}`;
+export const epilogueKey = (e: EpilogueSpec) => `${e.at},${e.reads.join('')},${e.raw},${e.fn}`;
 
 /**
  * The epilogue as `fn epi(v: f32, i: u32) -> f32` for the output at flat index i; input k is

@@ -72,7 +72,7 @@ fn act(v: vec4<f32>) -> vec4<f32> { return vec4<f32>(${COMPONENTS.map((c) => `ac
 }
 
 /** Stores value v at output index i: through the epilogue where there is one. */
-const store = (s: Spec, i: string, v: string) => (s.epi ? `C[${i}] = epi(${v}, ${i});` : `C[${i}] = ${v};`);
+const store = (s: Spec, i: string, v: string) => (!s.epi ? `C[${i}] = ${v};` : s.epi.raw ? `{ let r = ${v}; R[${i}] = r; C[${i}] = epi(r, ${i}); }` : `C[${i}] = epi(${v}, ${i});`);
 
 function declarations(s: Spec): string {
   const arr = (v: boolean) => (v ? 'array<vec4<f32>>' : 'array<f32>');
@@ -86,6 +86,7 @@ function declarations(s: Spec): string {
     '@group(0) @binding(0) var<storage, read> params: array<u32>;',
     ...names.map(([n, v], i) => `@group(0) @binding(${i + 1}) var<storage, read> ${n}: ${arr(v)};`),
     `@group(0) @binding(${names.length + 1}) var<storage, read_write> C: ${arr(s.c4)};`,
+    ...(s.epi?.raw ? [`@group(0) @binding(${names.length + 2}) var<storage, read_write> R: array<f32>;`] : []),
   ].join('\n');
 }
 
@@ -339,7 +340,7 @@ export function launchMatmul(rt: GpuRuntime, a: GpuArg, b: GpuArg, out: GpuArg, 
   rt.dispatch({
     wgsl: source(spec),
     inputs: [a.buffer, b.buffer, ...(opts.bias ? [opts.bias.buffer] : []), ...epiInputs],
-    outputs: [out.buffer],
+    outputs: opts.epilogue?.raw ? [out.buffer, opts.epilogue.raw.buffer] : [out.buffer],
     params: [m, k, n, batchShape.length, ...batchShape, ...aStr, ...bStr, ...epiParams],
     workgroups: kernel === 'rows' ? [Math.ceil(m / ROWS_WG), Math.ceil(n / 4), batches] : [Math.ceil(n / ((simple ? 1 : 4) * lx)), Math.ceil(m / (tm * wgy)), batches],
     label: `${opts.bias || opts.activation ? 'linear' : 'matmul'}${opts.epilogue ? ' (fused)' : ''}`,

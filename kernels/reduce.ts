@@ -51,10 +51,13 @@ function reduceWgsl(kind: ReduceKind, map: ReduceMap, perWorkgroup: boolean, fin
   const done = finish.post === 'sqrt' ? `sqrt(${scaled})` : scaled;
   const own = map === 'firstIndexOf' || map === 'squaredDifference' ? 2 : 1;
   // the epilogue's inputs follow the reduction's own; its params follow the six above
-  const head = `${bindings(own + (epi?.reads.length ?? 0))}
+  const ins = own + (epi?.reads.length ?? 0);
+  // with `raw`, the value before the epilogue is stored as a second output
+  const head = `${bindings(ins)}
+${epi?.raw ? `@group(0) @binding(${ins + 2}) var<storage, read_write> raw: array<f32>;` : ''}
 ${epi ? `${mathPrelude}\n${epilogueWgsl(epi, 6, (k) => `in${own + k}`)}` : ''}
 fn load(o: u32, k: u32, idx: u32) -> f32 { ${LOAD[map]} }
-fn finish(o: u32, acc: f32) -> f32 { return ${epi ? `epi(${done}, o)` : done}; }`;
+fn finish(o: u32, acc: f32) -> f32 { ${epi ? `let v = ${done};${epi.raw ? ' raw[o] = v;' : ''} return epi(v, o);` : `return ${done};`} }`;
   if (!perWorkgroup) {
     return `${head}
 @compute @workgroup_size(${WG})
@@ -123,7 +126,7 @@ export function launchReduce(rt: GpuRuntime, label: string, kind: ReduceKind, x:
     rt.dispatch({
       wgsl,
       inputs: last && epi ? [...ins, ...epi.buffers] : ins,
-      outputs: [dst],
+      outputs: last && opts.epilogue?.raw ? [dst, opts.epilogue.raw.buffer] : [dst],
       params: [...shape, f32bits(scale), chunkLen, parts, ...(last && epi ? epi.params : [])],
       workgroups,
       label,

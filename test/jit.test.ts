@@ -53,8 +53,9 @@ describe('jit on both backends', () => {
         expect(Math.abs((await v1.item()) - (await v0.item()))).toBeLessThanOrEqual(tol);
         expect(maxAbsDiff(await values(g1.W), await values(g0.W))).toBeLessThanOrEqual(tol);
         expect(maxAbsDiff(await values(g1.b), await values(g0.b))).toBeLessThanOrEqual(tol);
-        // the pre-activation the backward pass of tanh needs is computed once, not again
-        expect(jvg.plans[0]!.kernels.filter((k) => k === 'linear')).toHaveLength(1);
+        // the pre-activation the backward pass of tanh needs is computed once, not again: the
+        // forward kernel stores it beside tanh of it
+        expect(jvg.plans[0]!.kernels.filter((k) => k.startsWith('linear'))).toEqual(['linear+(tanh) keeping linear']);
       });
     });
   }
@@ -86,6 +87,21 @@ describe('jit plans', () => {
     expect(s1.dispatches - s0.dispatches).toBe(20); // add∘tanh in the matmul's epilogue
     expect(f.plans[0]!.kernels).toEqual(['matmul+(add,tanh)']);
     expect(on(gpu, () => fg.memory())).toEqual(m0);
+  });
+
+  it('a product or reduction read by a chain and by others stores both in one kernel', async () => {
+    const f = (x: fg.Tensor, w: fg.Tensor) => {
+      const s = fg.sum(x, 0);
+      const z = fg.matmul(x, w);
+      return [fg.exp(fg.neg(s)), fg.mul(s, 3), fg.tanh(z), fg.add(z, 1)];
+    };
+    const jf = fg.jit(f);
+    const x = on(gpu, () => fg.randn([300, 12], { seed: 18 }));
+    const w = on(gpu, () => fg.randn([12, 12], { seed: 19 }));
+    const want = f(x, w);
+    const got = jf(x, w);
+    expect(jf.plans[0]!.kernels).toEqual(['sum+(neg,exp) keeping sum', 'mul', 'matmul+(tanh) keeping matmul', 'add']);
+    for (let i = 0; i < 4; i++) expect(maxAbsDiff(await values(got[i]!), await values(want[i]!))).toBeLessThan(2e-5);
   });
 
   it('retraces when shapes or static numbers change, never reusing a wrong plan', async () => {

@@ -13,6 +13,8 @@ import type { Graph, Value } from './graph.js';
 export interface Step {
   op: OpDef<any>;
   effect?: (values: Tensor[]) => void;
+  /** a fused epilogue's kernel stores its product (or reduction) as this value too */
+  raw?: number;
   attrs: unknown;
   args: number[];
   out: number;
@@ -168,6 +170,7 @@ export function planGraph(traced: Graph): Plan {
   const consumers = consumersOf(g, live);
   const outputs = new Set(g.outputs);
   const max = maxInputs(g.backend);
+  const absorbed = new Set<number>();
   const steps: Omit<Step, 'free'>[] = [];
   g.values.forEach((v, i) => {
     if (v.src.kind === 'effect') {
@@ -197,9 +200,12 @@ export function planGraph(traced: Graph): Plan {
     const src = v.src as { op: OpDef<any>; attrs: unknown; args: number[] };
     const product = c.leaves.find((l) => absorbable(l, root, c));
     if (product !== undefined) {
-      // the product's kernel stores the chain's values instead of its own
+      // the product's kernel stores the chain's values, and its own where others read them
       steps.splice(steps.findIndex((st) => st.out === product), 1);
-      steps.push(fusedEpilogueStep(g, root, c, product));
+      const step = fusedEpilogueStep(g, root, c, product);
+      const others = [...consumers[product]!].filter((n) => !c.nodes.includes(n));
+      steps.push(others.length || outputs.has(product) ? { ...step, raw: product } : step);
+      absorbed.add(product);
     } else {
       steps.push(c.nodes.length === 1 ? { op: src.op, attrs: src.attrs, args: src.args, out: root, shape: v.shape } : fusedStep(g, root, c));
     }
@@ -210,8 +216,10 @@ export function planGraph(traced: Graph): Plan {
    */
   function absorbable(l: number, root: number, c: Chain): boolean {
     const src = g.values[l]!.src;
-    if (src.kind !== 'op' || !src.op.gpuEpilogue || outputs.has(l) || consumers[l]!.size !== 1) return false;
-    if (!c.nodes.includes([...consumers[l]!][0]!)) return false;
+    if (src.kind !== 'op' || !src.op.gpuEpilogue || absorbed.has(l)) return false;
+    // read by this chain; any other reader comes after it (it then reads the stored product)
+    const readers = [...consumers[l]!];
+    if (!readers.some((n) => c.nodes.includes(n)) || !readers.every((n) => c.nodes.includes(n) || n > root)) return false;
     return sameShape(g.values[l]!.shape, g.values[root]!.shape) && src.args.length + c.leaves.length - 1 <= max;
   }
   // each value is released after the last step that reads it (never inputs, constants, outputs)
@@ -264,7 +272,7 @@ export function kernelNames(plan: Plan): string[] {
     if (s.op === fusedOp) return `fused(${chainOf(s.attrs as FusedProgram)})`;
     if (s.op === fusedEpilogueOp) {
       const a = s.attrs as FusedEpilogueAttrs;
-      return `${a.base.name}+(${chainOf(a.chain)})`;
+      return `${a.base.name}+(${chainOf(a.chain)})${s.raw === undefined ? '' : ` keeping ${a.base.name}`}`;
     }
     return s.op.name;
   });

@@ -1,8 +1,11 @@
-import type { Storage } from '../../engine/backend.js';
+import type { Backend, Storage } from '../../engine/backend.js';
+import type { Shape } from '../../engine/shape.js';
+import type { FusedEpilogueAttrs } from './fused-epilogue.js';
+import { fusedOp } from './fused.js';
 import { StateError, fmtShape } from '../../engine/errors.js';
 import { Tensor } from '../../engine/tensor.js';
 import { WebGpuBackend } from '../../engine/webgpu/backend.js';
-import type { Plan } from './plan.js';
+import type { Plan, Step } from './plan.js';
 import { runGpuStep } from './replay.js';
 
 /**
@@ -31,27 +34,35 @@ export function runPlan(plan: Plan, inputs: Tensor[], label: string, donated: Re
     if (tensor.isDisposed) throw new StateError(`${label}: a tensor it captured ${fmtShape(tensor.shape)} was disposed`);
     slots[id] = tensor.storage!;
   }
+  // storages this call made, and those of them not yet released (with repeats: an alias shares)
   const owned: Storage[] = [];
+  const live: Storage[] = [];
+  const release = (v: number) => {
+    live.splice(live.indexOf(slots[v]!), 1);
+    b.release(slots[v]!);
+  };
   try {
     for (const [k, s] of plan.steps.entries()) {
-      if (s.effect) {
-        s.effect(s.args.map((a) => new Tensor(b, plan.shapes[a]!, slots[a]!, null, false)));
-        for (const f of s.free) b.release(slots[f]!);
-        for (const t of dropAfter.get(k) ?? []) t.dispose();
-        continue;
+      if (s.effect) s.effect(s.args.map((a) => new Tensor(b, plan.shapes[a]!, slots[a]!, null, false)));
+      else {
+        const args = s.args.map((a) => slots[a]!);
+        const shapes = s.args.map((a) => plan.shapes[a]!);
+        const [out, raw] = b instanceof WebGpuBackend ? runGpuStep(b, s, args, shapes) : runStep(b, s, args, shapes);
+        slots[s.out] = out!;
+        owned.push(out!);
+        live.push(out!);
+        if (raw) {
+          slots[s.raw!] = raw;
+          owned.push(raw);
+          live.push(raw);
+        }
       }
-      const args = s.args.map((a) => slots[a]!);
-      const shapes = s.args.map((a) => plan.shapes[a]!);
-      const out = b instanceof WebGpuBackend ? runGpuStep(b, s, args, shapes) : b.run(s.op, args, shapes, s.attrs, s.shape);
-      slots[s.out] = out;
-      owned.push(out);
-      for (const f of s.free) b.release(slots[f]!);
+      for (const f of s.free) release(f);
       for (const t of dropAfter.get(k) ?? []) t.dispose();
     }
   } catch (err) {
     // what ran is released; nothing half-made is returned
-    const freed = new Set(plan.steps.flatMap((s) => s.free));
-    for (const s of plan.steps) if (slots[s.out] && !freed.has(s.out)) b.release(slots[s.out]!);
+    for (const st of live) b.release(st);
     throw err;
   }
   b.flush();
@@ -68,3 +79,17 @@ export function runPlan(plan: Plan, inputs: Tensor[], label: string, donated: Re
 }
 
 const NONE: ReadonlySet<number> = new Set();
+
+/**
+ * A step on a backend without fused kernels of two outputs: a fused epilogue that also stores
+ * its product runs as the product, then the chain on it.
+ */
+function runStep(b: Backend, s: Step, args: Storage[], shapes: Shape[]): Storage[] {
+  if (s.raw === undefined) return [b.run(s.op, args, shapes, s.attrs, s.shape)];
+  const a = s.attrs as FusedEpilogueAttrs;
+  const n = a.base.args.length;
+  const raw = b.run(a.base, args.slice(0, n), shapes.slice(0, n), a.baseAttrs, s.shape);
+  const ins = [...args.slice(n, n + a.at), raw, ...args.slice(n + a.at)];
+  const inShapes = [...shapes.slice(n, n + a.at), s.shape, ...shapes.slice(n + a.at)];
+  return [b.run(fusedOp, ins, inShapes, a.chain, s.shape), raw];
+}
