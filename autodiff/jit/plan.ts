@@ -1,5 +1,5 @@
 import type { Backend } from '../../engine/backend.js';
-import { sameShape, type Shape } from '../../engine/shape.js';
+import { sameShape, sizeOf, type Shape } from '../../engine/shape.js';
 import type { Tensor } from '../../engine/tensor.js';
 import { opNamed, type OpDef } from '../op.js';
 import { fusedOp, fusedProgram, type FusedNode, type FusedProgram } from './fused.js';
@@ -114,17 +114,22 @@ function liveValues(g: Graph): boolean[] {
 
 /**
  * Which elementwise values are computed inside their consumer's kernel instead of stored: those
- * with exactly one consumer, itself elementwise, and not an output. A value broadcast into a
- * larger one is computed again for each element it reaches: an elementwise op costs less
- * than the dispatch that would store it.
+ * with exactly one consumer, itself elementwise, and not an output; and single numbers read by
+ * elementwise kernels only. A value broadcast into a larger one is computed again for each
+ * element it reaches: an elementwise op costs less than the dispatch that would store it.
  */
 function inlined(g: Graph, live: boolean[]): boolean[] {
   const consumers = consumersOf(g, live);
   const outputs = new Set(g.outputs);
+  const elementwise = (c: number) => {
+    const src = g.values[c]!.src;
+    return src.kind === 'op' && !!src.op.elementwise;
+  };
   return g.values.map((v, i) => {
-    if (!live[i] || v.src.kind !== 'op' || !v.src.op.elementwise || outputs.has(i) || consumers[i]!.size !== 1) return false;
-    const c = g.values[[...consumers[i]!][0]!]!;
-    return c.src.kind === 'op' && !!c.src.op.elementwise;
+    if (!live[i] || v.src.kind !== 'op' || !v.src.op.elementwise || outputs.has(i)) return false;
+    const readers = [...consumers[i]!];
+    // a single number (a bias correction) is computed again in each of its readers instead
+    return (readers.length === 1 || sizeOf(v.shape) === 1) && readers.every(elementwise);
   });
 }
 
