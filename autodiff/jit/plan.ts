@@ -205,11 +205,14 @@ export function planGraph(traced: Graph): Plan {
     const src = v.src as { op: OpDef<any>; attrs: unknown; args: number[] };
     const product = c.leaves.find((l) => absorbable(l, root, c));
     if (product !== undefined) {
-      // the product's kernel stores the chain's values, and its own where others read them
+      // the product's kernel stores the chain's values, and its own where others read them;
+      // readers of the product recorded before the chain move after it
       steps.splice(steps.findIndex((st) => st.out === product), 1);
+      const moved = steps.filter((st) => st.args.includes(product));
+      for (const st of moved) steps.splice(steps.indexOf(st), 1);
       const step = fusedEpilogueStep(g, root, c, product);
       const others = [...consumers[product]!].filter((n) => !c.nodes.includes(n));
-      steps.push(others.length || outputs.has(product) ? { ...step, raw: product } : step);
+      steps.push(others.length || outputs.has(product) ? { ...step, raw: product } : step, ...moved);
       absorbed.add(product);
     } else {
       steps.push(c.nodes.length === 1 ? { op: src.op, attrs: src.attrs, args: src.args, out: root, shape: v.shape } : fusedStep(g, root, c));
@@ -222,9 +225,11 @@ export function planGraph(traced: Graph): Plan {
   function absorbable(l: number, root: number, c: Chain): boolean {
     const src = g.values[l]!.src;
     if (src.kind !== 'op' || !src.op.gpuEpilogue || absorbed.has(l)) return false;
-    // read by this chain; any other reader comes after it (it then reads the stored product)
+    // read by this chain; any other reader comes after it (it then reads the stored product),
+    // or is a kernel of its own that nothing reads before the chain (it moves after the chain)
     const readers = [...consumers[l]!];
-    if (!readers.some((n) => c.nodes.includes(n)) || !readers.every((n) => c.nodes.includes(n) || n > root)) return false;
+    const movable = (n: number) => steps.some((st) => st.out === n && !st.effect) && [...consumers[n]!].every((m) => m > root);
+    if (!readers.some((n) => c.nodes.includes(n)) || !readers.every((n) => c.nodes.includes(n) || n > root || movable(n))) return false;
     return sameShape(g.values[l]!.shape, g.values[root]!.shape) && src.args.length + c.leaves.length - 1 <= max;
   }
   // each value is released after the last step that reads it (never inputs, constants, outputs)
