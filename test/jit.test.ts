@@ -104,6 +104,24 @@ describe('jit plans', () => {
     for (let i = 0; i < 4; i++) expect(maxAbsDiff(await values(got[i]!), await values(want[i]!))).toBeLessThan(2e-5);
   });
 
+  it('a number computed in two chains from a reduction, and a captured tensor seen in two shapes', async () => {
+    for (const b of [cpu, gpu]) {
+      await on(b, async () => {
+        const c = fg.arange(6);
+        const f = (x: fg.Tensor, y: fg.Tensor) => {
+          const total = fg.add(fg.sum(c), 0); // c as it is, then reshaped: one storage, two shapes
+          const e = fg.exp(fg.mul(fg.sum(x, 1), 0.01)); // [1]: one number read by the two chains below
+          return [total, fg.mul(e, y), fg.add(e, fg.square(y)), fg.add(x, fg.reshape(c, [1, 6]))];
+        };
+        const x = fg.randn([1, 6], { seed: 20 });
+        const y = fg.randn([1], { seed: 21 });
+        const want = f(x, y);
+        const got = fg.jit(f)(x, y);
+        for (let i = 0; i < 4; i++) expect(maxAbsDiff(await values(got[i]!), await values(want[i]!))).toBeLessThanOrEqual(b === cpu ? 0 : 1e-6);
+      });
+    }
+  });
+
   it('retraces when shapes or static numbers change, never reusing a wrong plan', async () => {
     const f = fg.jit((x: fg.Tensor, k: number) => fg.mul(x, k));
     await on(cpu, async () => {

@@ -82,7 +82,8 @@ export class JitLevel extends Level {
     }
     // a number given to an op is known by its value: equal numbers are one value
     const scalar = scalarValues.get(x.storage!);
-    const key = scalar === undefined ? x.storage! : Object.is(scalar, -0) ? '-0' : `${scalar}`;
+    // others by handle: two handles may share storage with different shapes (a reshape)
+    const key = scalar === undefined ? x : Object.is(scalar, -0) ? '-0' : `${scalar}`;
     let id = this.consts.get(key);
     if (id === undefined) {
       id = this.values.push({ shape: x.shape, src: { kind: 'const', tensor: shareHandle(x), scalar } }) - 1;

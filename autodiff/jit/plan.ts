@@ -230,6 +230,9 @@ export function planGraph(traced: Graph): Plan {
     const readers = [...consumers[l]!];
     const movable = (n: number) => steps.some((st) => st.out === n && !st.effect) && [...consumers[n]!].every((m) => m > root);
     if (!readers.some((n) => c.nodes.includes(n)) || !readers.every((n) => c.nodes.includes(n) || n > root || movable(n))) return false;
+    // a reader computed in other chains too (a shared number) would find no product there
+    const exclusive = (n: number): boolean => n === root || (consumers[n]!.size === 1 && exclusive([...consumers[n]!][0]!));
+    if (!readers.every((n) => !c.nodes.includes(n) || exclusive(n))) return false;
     return sameShape(g.values[l]!.shape, g.values[root]!.shape) && src.args.length + c.leaves.length - 1 <= max;
   }
   // each value is released after the last step that reads it (never inputs, constants, outputs)

@@ -3,6 +3,7 @@ import type { Shape } from '../shape.js';
 import { Backlog } from './backlog.js';
 import { BufferPool } from './pool.js';
 import { countDispatch, countRead, countSubmit } from '../stats.js';
+import { collectGarbage } from './device.js';
 
 /** A tensor as a kernel launcher sees it. */
 export interface GpuArg {
@@ -67,6 +68,8 @@ const EARLY_SUBMIT_DISPATCHES = 48;
  */
 const MAX_BIND_GROUPS = 1024;
 const MAX_BIND_GROUPS_SEEN = 16384;
+/** bind groups made between two forced collections (see collectGarbage) */
+const COLLECT_EVERY = 20000;
 
 /**
  * Records dispatches into one command encoder and one compute pass, submits them in batches,
@@ -87,6 +90,8 @@ export class GpuRuntime {
   private bindGroups = new Map<number, unknown>();
   private bindGroupCount = 0;
   private bindGroupSeen = 0;
+  /** bind groups made so far (the cache's and the short-lived ones) */
+  private bindGroupsMade = 0;
   /** the pipeline last set on the open pass (setting it again costs a call into Dawn) */
   private lastPipeline: GPUComputePipeline | null = null;
   private bufferIds = new WeakMap<GPUBuffer, number>();
@@ -248,6 +253,7 @@ export class GpuRuntime {
     inputs.forEach((buffer, i) => entries.push({ binding: i + 1, resource: { buffer } }));
     outputs.forEach((buffer, i) => entries.push({ binding: inputs.length + i + 1, resource: { buffer } }));
     const g = this.device.createBindGroup({ layout: this.layout(inputs.length, outputs.length).group, entries });
+    if (++this.bindGroupsMade % COLLECT_EVERY === 0) collectGarbage();
     // kept from its second use on: bind groups used once die young, as they would uncached
     if (found) {
       node.set(last, g);

@@ -6,6 +6,7 @@ import { checkOptions, finiteNumber, nonNegativeInt, positiveInt, seedOf } from 
 import { abs, add, div, exp, greater, mean, minimum, mul, reshape, sqrt, square, stack, sub, sum, where } from '../../autodiff/ops/index.js';
 import { valueAndGrad } from '../../autodiff/transforms.js';
 import { vmap } from '../../autodiff/vmap.js';
+import { jit } from '../../autodiff/jit/jit.js';
 import { flatten } from '../../autodiff/tree.js';
 import { fromValues } from '../../engine/creation.js';
 import { ArgumentError, NumericalError, ShapeError, fmtShape } from '../../engine/errors.js';
@@ -146,10 +147,18 @@ export async function mcmc<P>(logDensity: (params: P) => Tensor, init: P, option
   const normals = (i: number, stream: number) => state.x.map((x, k) => fromValues(normalArray(x.size, subSeed(seed, i, 2 * k + stream)), x.shape, x.backend));
   const logUniform = (i: number) => fromValues(Array.from(uniformArray(chains, subSeed(seed, i, -1)), Math.log), [chains], x0[0]!.backend);
 
-  /** One iteration for all chains: the new state, the acceptance statistic α and the divergence flags, [chains] */
-  const transition = (s: ChainState, i: number, stepSize: Tensor, minv: Tensor[]) => tidy(() => {
+  /** The random numbers of iteration i: momenta (or proposal steps), step-size jitter, log-uniforms */
+  const draws = (i: number) => ({
+    z: normals(i, 0),
+    jitter: fromValues(uniformArray(chains, subSeed(seed, i, -2), 0.8, 1.2), [chains], backend),
+    logU: logUniform(i),
+  });
+  /**
+   * One iteration for all chains from its random numbers, as one jitted plan (the same for
+   * every iteration): the new state, the acceptance statistic α and the divergence flags, [chains]
+   */
+  const move = jit((s: ChainState, stepSize: Tensor, minv: Tensor[], z: Tensor[], jitter: Tensor, logU: Tensor) => {
     let eps = stepSize;
-    const z = normals(i, 0);
     let proposal: { x: Tensor[]; logp: Tensor; g: Tensor[] };
     let logAccept: Tensor;
     if (steps === 0) {
@@ -160,7 +169,7 @@ export async function mcmc<P>(logDensity: (params: P) => Tensor, init: P, option
       const kinetic = (p: Tensor[]) => p.map((pk, k) => perChain(mul(square(pk), minv[k]!))).reduce((a, b) => add(a, b));
       // the step size jittered by ±20% per chain and iteration: a fixed trajectory length can be
       // near a period of the target (x → −x on a Gaussian), which stalls a chain
-      eps = mul(eps, fromValues(uniformArray(chains, subSeed(seed, i, -2), 0.8, 1.2), [chains], eps.backend));
+      eps = mul(eps, jitter);
       let p = z.map((zk, k) => div(zk, sqrt(minv[k]!)));
       const h0 = sub(mul(kinetic(p), 0.5), s.logp);
       let x = s.x;
@@ -178,7 +187,7 @@ export async function mcmc<P>(logDensity: (params: P) => Tensor, init: P, option
     }
     // a NaN or infinite energy error rejects (and counts as divergent)
     const safe = where(nonFinite(logAccept), -1e30, logAccept);
-    const accept = greater(safe, logUniform(i));
+    const accept = greater(safe, logU);
     const next: ChainState = {
       x: s.x.map((xk, k) => where(col(accept, xk), proposal.x[k]!, xk)),
       logp: where(accept, proposal.logp, s.logp),
@@ -188,7 +197,14 @@ export async function mcmc<P>(logDensity: (params: P) => Tensor, init: P, option
     const divergent = greater(abs(safe), DIVERGENCE);
     return { next, alpha, divergent };
   });
-
+  const transition = (s: ChainState, i: number, stepSize: Tensor, minv: Tensor[]) => {
+    const d = draws(i);
+    try {
+      return move(s, stepSize, minv, d.z, d.jitter, d.logU);
+    } finally {
+      for (const t of [...d.z, d.jitter, d.logU]) t.dispose();
+    }
+  };
   let evaluations = 1;
   const nutsContext: NutsContext = { chains, seed, maxDepth: MAX_TREE_DEPTH, divergence: DIVERGENCE, evaluate, col, perChain };
   /** one iteration of the chosen method; NUTS reads back once per doubling of its trajectories */
@@ -288,6 +304,7 @@ export async function mcmc<P>(logDensity: (params: P) => Tensor, init: P, option
 
   const [acc, divs, step] = await Promise.all([acceptSum.data(), divergences.data(), eps.data()]);
   for (const t of [acceptSum, divergences, eps]) t.dispose();
+  move.clear();
   return {
     samples: leaves.rebuild(samples),
     logDensity: logDensityDraws,
