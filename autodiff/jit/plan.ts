@@ -190,7 +190,7 @@ export function planGraph(traced: Graph): Plan {
     emitChain(i);
   });
   /** the kernel of the chain rooted at `root`, after the kernels of producers split off it */
-  function emitChain(root: number): void {
+  function emitChain(root: number, split = false): void {
     let c = chain(g, root, inline);
     // too many inputs for one kernel: store the inlined producer that brings the most of them
     while (c.leaves.length > max) {
@@ -198,12 +198,13 @@ export function planGraph(traced: Graph): Plan {
       const width = (n: number) => chain(g, n, inline).leaves.length;
       const widest = inner.reduce((best, n) => (width(n) > width(best) ? n : best));
       inline[widest] = false;
-      emitChain(widest);
+      emitChain(widest, true);
       c = chain(g, root, inline);
     }
     const v = g.values[root]!;
     const src = v.src as { op: OpDef<any>; attrs: unknown; args: number[] };
-    const product = c.leaves.find((l) => absorbable(l, root, c));
+    // (a chain split off a later one is planned out of order: it fuses into nothing)
+    const product = split ? undefined : c.leaves.find((l) => absorbable(l, root, c));
     if (product !== undefined) {
       // the product's kernel stores the chain's values, and its own where others read them;
       // readers of the product recorded before the chain move after it
@@ -228,8 +229,10 @@ export function planGraph(traced: Graph): Plan {
     // read by this chain; any other reader comes after it (it then reads the stored product),
     // or is a kernel of its own that nothing reads before the chain (it moves after the chain)
     const readers = [...consumers[l]!];
-    const movable = (n: number) => steps.some((st) => st.out === n && !st.effect) && [...consumers[n]!].every((m) => m > root);
-    if (!readers.some((n) => c.nodes.includes(n)) || !readers.every((n) => c.nodes.includes(n) || n > root || movable(n))) return false;
+    if (!readers.some((n) => c.nodes.includes(n)) || !readers.every((n) => c.nodes.includes(n) || n > root || steps.some((st) => st.out === n))) return false;
+    // the kernels already planned that read it (a reader, or a chain it is computed in) must be
+    // movable: nothing reads them before the chain
+    if (!steps.every((st) => !st.args.includes(l) || (!st.effect && [...consumers[st.out]!].every((m) => m > root)))) return false;
     // a reader computed in other chains too (a shared number) would find no product there
     const exclusive = (n: number): boolean => n === root || (consumers[n]!.size === 1 && exclusive([...consumers[n]!][0]!));
     if (!readers.every((n) => !c.nodes.includes(n) || exclusive(n))) return false;
