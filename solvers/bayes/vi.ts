@@ -11,7 +11,8 @@ import { normalArray } from '../../engine/random.js';
 import { tidy } from '../../engine/scope.js';
 import { Tensor } from '../../engine/tensor.js';
 import { adam } from '../optim/adam.js';
-import type { LearningRate } from '../optim/optimizer.js';
+import type { LearningRate, OptimizerCarry } from '../optim/optimizer.js';
+import { jit } from '../../autodiff/jit/jit.js';
 import { leavesOf } from '../optim/tree.js';
 import { subSeed } from './options.js';
 
@@ -89,21 +90,37 @@ export async function vi<P>(logDensity: (params: P) => Tensor, init: P, options?
     rho: leaves.tensors.map((t) => fromValues(new Float64Array(t.size).fill(rho0), t.shape, t.backend)),
   };
   const opt = adam(q, { lr });
+  const elboOf = (value: Tensor) => add(neg(value), entropyConst);
+  type Q = typeof q;
+  // with a number lr, each step is one jitted plan (loss, gradient and Adam's pure update);
+  // a schedule needs the step count on the host: then Adam's own step
+  const jitted = typeof lr === 'number'
+    ? jit((qq: Q, carry: OptimizerCarry, eps: Tensor[]) => {
+      const [value, grads] = lossAndGrad(qq, eps) as [Tensor, Q];
+      const next = opt.update(qq, grads, carry);
+      return { q: next.params, carry: next.carry, elbo: elboOf(value) };
+    })
+    : null;
+  let carry = jitted ? opt.init() : null;
   const elbo: Tensor[] = [];
   try {
     for (let i = 0; i < steps; i++) {
-      const next = tidy(() => {
-        const eps = leaves.tensors.map((t, k) => {
-          const half = antithetic ? K / 2 : K;
-          const z = normalArray(half * t.size, subSeed(seed, i, k));
-          const draws = antithetic ? Float64Array.from([...z, ...z.map((v) => -v)]) : z;
-          return fromValues(draws, [K, ...t.shape], t.backend);
-        });
-        const [value, grads] = lossAndGrad(q, eps) as [Tensor, typeof q];
-        return { q: opt.step(q, grads), elbo: add(neg(value), entropyConst) };
+      const eps = leaves.tensors.map((t, k) => {
+        const half = antithetic ? K / 2 : K;
+        const z = normalArray(half * t.size, subSeed(seed, i, k));
+        const draws = antithetic ? Float64Array.from([...z, ...z.map((v) => -v)]) : z;
+        return fromValues(draws, [K, ...t.shape], t.backend);
       });
-      for (const t of [...q.mu, ...q.rho]) t.dispose();
+      const next = jitted
+        ? jitted(q, carry!, eps)
+        : tidy(() => {
+          const [value, grads] = lossAndGrad(q, eps) as [Tensor, Q];
+          return { q: opt.step(q, grads), carry: null, elbo: elboOf(value) };
+        });
+      for (const t of [...q.mu, ...q.rho, ...eps]) t.dispose();
+      if (carry) for (const t of [carry.t, ...Object.values(carry.slots).flat()]) t.dispose();
       q = next.q;
+      carry = next.carry;
       elbo.push(next.elbo);
     }
     const values = tidy(() => stack(elbo));
@@ -119,6 +136,8 @@ export async function vi<P>(logDensity: (params: P) => Tensor, init: P, options?
   } finally {
     for (const t of elbo) t.dispose();
     for (const t of q.rho) t.dispose();
+    if (carry) for (const t of [carry.t, ...Object.values(carry.slots).flat()]) t.dispose();
+    jitted?.clear();
     opt.dispose();
   }
 }
