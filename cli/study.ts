@@ -4,13 +4,14 @@ import { parseArgs } from 'node:util';
 import * as fg from '../index.js';
 import { indexHtml } from './report/html.js';
 import { plot, type Series } from './report/svg.js';
+import { runBayes, writeBayesReport } from './study-bayes.js';
 import { runDarcy, writeDarcyReport } from './study-darcy.js';
 import { runStochastic, writeStochasticReport } from './study-stochastic.js';
 import { runStability, writeStabilityReport } from './study-stability.js';
 
 const M = fg.models;
 
-export const STUDY_HELP = `flowgrad study [--study moons|darcy|stochastic|stability] [--backend webgpu|cpu] [--out DIR] [--quick] [--seed N]
+export const STUDY_HELP = `flowgrad study [--study moons|darcy|stochastic|stability|bayes] [--backend webgpu|cpu] [--out DIR] [--quick] [--seed N]
       runs a study on generated data and writes DIR/index.html with SVG plots and
       DIR/results.json (default DIR: out)
       --study    moons (default): a ResNet and a Neural ODE on two moons, backprop and adjoint
@@ -20,17 +21,20 @@ export const STUDY_HELP = `flowgrad study [--study moons|darcy|stochastic|stabil
                  stochastic: a neural SDE fitted to noisy oscillator paths, and a stiff linear
                  Neural ODE trained with rosenbrock23 beside dopri5 (steps per solve);
                  stability: the Lyapunov-stable autoencoder, the kernel stiffness surrogate,
-                 Jacobian condition numbers over training and Lyapunov spectra
+                 Jacobian condition numbers over training and Lyapunov spectra;
+                 bayes: a Bayesian Neural ODE on y = x³ + noise, HMC chains as one batch against
+                 mean-field VI: predictive bands, traces, R̂ and ESS
       --backend  webgpu (default; falls back to cpu with a note when there is no adapter) or cpu
       --out      output directory; the report's files are moved in only once all are written
-      --quick    a few seconds: fewer epochs and a shorter L-table (moons), 1-D only (darcy)
+      --quick    a few seconds: fewer epochs and a shorter L-table (moons), 1-D only (darcy),
+                 short chains (bayes)
       --seed     seed of data, initial weights and shuffles (default 0)
 `;
 
 class UsageError extends Error {}
 
 interface StudyOptions {
-  study: 'moons' | 'darcy' | 'stochastic' | 'stability';
+  study: 'moons' | 'darcy' | 'stochastic' | 'stability' | 'bayes';
   backend?: fg.BackendName;
   out: string;
   quick: boolean;
@@ -51,7 +55,7 @@ function parse(args: string[]): StudyOptions {
   }
   if (values.help) throw new UsageError('');
   const study = values.study ?? 'moons';
-  if (study !== 'moons' && study !== 'darcy' && study !== 'stochastic' && study !== 'stability') throw new UsageError(`unknown study '${study}'; available: moons, darcy, stochastic, stability`);
+  if (study !== 'moons' && study !== 'darcy' && study !== 'stochastic' && study !== 'stability' && study !== 'bayes') throw new UsageError(`unknown study '${study}'; available: moons, darcy, stochastic, stability, bayes`);
   const backend = values.backend;
   if (backend !== undefined && backend !== 'webgpu' && backend !== 'cpu') throw new UsageError(`--backend must be webgpu or cpu, got '${backend}'`);
   const seed = values.seed === undefined ? 0 : Number(values.seed);
@@ -80,6 +84,7 @@ async function runStudy(o: StudyOptions, backend: fg.BackendName, dir: string): 
     case 'darcy': return runDarcy(o, backend).then((r) => [r, writeDarcyReport(dir, r)] as const);
     case 'stochastic': return runStochastic(o, backend).then((r) => [r, writeStochasticReport(dir, r)] as const);
     case 'stability': return runStability(o, backend).then((r) => [r, writeStabilityReport(dir, r)] as const);
+    case 'bayes': return runBayes(o, backend).then((r) => [r, writeBayesReport(dir, r)] as const);
     default: return runMoons(o, backend).then((r) => [r, writeReport(dir, r)] as const);
   }
 }

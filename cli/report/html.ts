@@ -76,6 +76,7 @@ ${stiffness}
 ${figs}
 <p>The numbers: <a href="results.json">results.json</a>.</p>
 <p>Further: the <a href="stability/index.html">stability study</a> (Lyapunov-stable autoencoder, kernel stiffness surrogate, Jacobian conditioning, Lyapunov spectra), written into this directory by <code>flowgrad study --study stability --out &lt;this directory&gt;/stability</code>.</p>
+<p>Bayesian Neural ODE: the <a href="bayes/index.html">Bayesian study</a> (HMC chains as one batch against mean-field VI on y = x³ + noise: predictive bands, traces, R̂ and ESS), written by <code>npm start</code>, or by <code>flowgrad study --study bayes --out &lt;this directory&gt;/bayes</code>.</p>
 `);
 }
 
