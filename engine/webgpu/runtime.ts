@@ -528,19 +528,24 @@ export class GpuRuntime {
 
 /**
  * Estimates how long submitted work will run, so that a read can sleep instead of spinning in
- * mapAsync: a fixed cost per dispatch plus a rate per unit of work (kilobytes touched plus
- * kiloflops), the rate learned from earlier reads that took long enough to measure. Small jobs
- * never sleep; an estimate found too long shrinks at each read until a read wakes just before
- * the work is done (halving it at once made the estimate swing between oversleeping and
- * spinning, and a spinning read takes a core from a software driver).
- * Only work large enough for its rate to dominate teaches the rate, and never a batch that
- * compiled a pipeline (a driver may compile while the batch runs, which says nothing about the
- * rate: learning from it made later small reads sleep for seconds).
+ * mapAsync. Two models, each learned from the reads that took long enough to measure: a cost
+ * per dispatch, and a small fixed cost per dispatch plus a rate per unit of work (kilobytes
+ * touched plus kiloflops); a read sleeps for the shorter of the two predictions. One model
+ * alone failed on a change of workload: the unit rate learned on many small dispatches made a
+ * later solve of few large ones sleep 30× too long (12 s for 0.4 s), and sleeping too long costs
+ * without bound, sleeping too little only a spin. Small jobs never sleep. A read that finds its
+ * work done on waking knows only an upper bound; it is taken as 80% of the time slept, so an
+ * estimate found too long shrinks read by read until a read wakes just before the work is done
+ * (halving at once made the estimate swing between oversleeping and spinning, and a spinning
+ * read takes a core from a software driver). A batch that compiled a pipeline teaches nothing
+ * (a driver may compile while the batch runs), nor one whose recording took most of the time
+ * measured (that times the recording, not the device).
  */
 class WorkClock {
+  /** the fixed cost per dispatch of the unit model */
   private static readonly DISPATCH_MS = 0.02;
-  /** work below this many units (1 MB touched or 1 MFLOP) does not teach the rate */
-  private static readonly LEARN_UNITS = 1000;
+  /** weight of the newest read */
+  private static readonly NEWEST = 0.3;
   private queued = { units: 0, dispatches: 0, compiled: false };
   private inFlight = { units: 0, dispatches: 0, compiled: false };
   private since = 0;
@@ -549,8 +554,10 @@ class WorkClock {
   private slept = 0;
   /** when the last sleep ended */
   private woke = 0;
-  /** milliseconds per unit */
   // start optimistic (a fast GPU): an underestimate costs a short spin, an overestimate a sleep
+  /** the dispatch model: milliseconds per dispatch */
+  private perDispatch = 0.02;
+  /** the unit model: milliseconds per unit */
   private rate = 1e-6;
 
   add(bytes: number, flops = 0): void {
@@ -573,7 +580,8 @@ class WorkClock {
   }
 
   private predicted(): number {
-    return WorkClock.DISPATCH_MS * this.inFlight.dispatches + this.rate * this.inFlight.units;
+    const { dispatches: d, units: u } = this.inFlight;
+    return Math.min(this.perDispatch * d, WorkClock.DISPATCH_MS * d + this.rate * u);
   }
 
   async sleepWhileBusy(): Promise<void> {
@@ -587,15 +595,14 @@ class WorkClock {
     const elapsed = performance.now() - this.since;
     const { units, dispatches, compiled } = this.inFlight;
     this.inFlight = { units: 0, dispatches: 0, compiled: false };
-    const work = elapsed - WorkClock.DISPATCH_MS * dispatches;
-    if (compiled || elapsed <= 1 || work <= 0 || units < WorkClock.LEARN_UNITS) return;
-    // work recorded over most of the time measured (a JS loop of small steps) times the
-    // recording, not the device: learning from it made the next large batch oversleep 3–5×
+    if (compiled || elapsed <= 1 || dispatches === 0) return;
     if (this.lastSubmit - this.since > 0.5 * elapsed) return;
-    const observed = work / units; // an upper bound when the work was done before we woke
-    // done while we slept: the map came back at once after waking (elapsed − slept also counts
-    // the recording after an early submit, which made a long estimate look right and stay)
-    if (this.slept > 0 && performance.now() - this.woke < 0.5) this.rate = 0.9 * Math.min(this.rate, observed);
-    else this.rate = 0.7 * this.rate + 0.3 * observed;
+    // done while we slept (the map came back at once after waking): the time is at most this
+    const overslept = this.slept > 0 && performance.now() - this.woke < 0.5;
+    const t = overslept ? 0.8 * elapsed : elapsed;
+    const w = WorkClock.NEWEST;
+    this.perDispatch = (1 - w) * this.perDispatch + w * (t / dispatches);
+    const work = t - WorkClock.DISPATCH_MS * dispatches;
+    if (units > 0 && work > 0) this.rate = (1 - w) * this.rate + w * (work / units);
   }
 }
