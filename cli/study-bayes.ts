@@ -39,6 +39,11 @@ export interface BayesResults {
     traces: { path: string; values: number[][] }[];
     /** per leaf: its entries, the largest split-R̂ and the smallest bulk ESS over them */
     diagnostics: { path: string; size: number; rhat: number; ess: number }[];
+    /**
+     * the same for what the weights compute, which their symmetries (hidden units swapped, signs
+     * flipped) leave unchanged: the log density and the output at a few x
+     */
+    functionDiagnostics: { quantity: string; rhat: number; ess: number }[];
     predictive: Band;
     seconds: number;
   };
@@ -86,6 +91,31 @@ async function diagnose(samples: unknown): Promise<BayesResults['hmc']['diagnost
   return out;
 }
 
+/** Inputs at which the output's R̂ and ESS are reported. */
+const PROBES = [-1, -0.5, 0, 0.5, 1];
+
+/** Split-R̂ and bulk ESS of the log density and of the network's output at PROBES, over the draws. */
+async function diagnoseFunction(net: fg.models.NodeModel, samples: unknown, logDensity: fg.Tensor): Promise<BayesResults['hmc']['functionDiagnostics']> {
+  const [C, S] = logDensity.shape as [number, number];
+  const xq = fg.tensor(PROBES.map((v) => [v]));
+  const outputs = fg.tidy(() => {
+    const flat = M.leaves(samples).map((l) => fg.reshape(l.tensor, [C * S, ...l.tensor.shape.slice(2)]));
+    const rebuild = (ls: fg.Tensor[]) => { let k = 0; return M.mapTree(samples, () => ls[k++]!); };
+    const out = fg.vmap((...ls: fg.Tensor[]) => net.apply(rebuild(ls) as never, xq))(...flat) as fg.Tensor;
+    return fg.reshape(out, [C, S, PROBES.length]);
+  });
+  const quantities = [{ name: 'log density', t: logDensity }, { name: `output at x = ${PROBES.join(', ')}`, t: outputs }];
+  const out: BayesResults['hmc']['functionDiagnostics'] = [];
+  for (const { name, t } of quantities) {
+    const rhat = [(await fg.bayes.rhat(t)) as number | number[]].flat();
+    const ess = [(await fg.bayes.ess(t)) as number | number[]].flat();
+    out.push({ quantity: name, rhat: Math.max(...rhat), ess: Math.min(...ess) });
+  }
+  outputs.dispose();
+  xq.dispose();
+  return out;
+}
+
 /** VI's draws θ = μ + σ·ε as a tree of leaves [1, draws, ...], the shape predictive takes from mcmc. */
 function viDraws<P>(q: fg.bayes.ViResult<P>, seed: number): P {
   const std = M.leaves(q.std).map((l) => l.tensor);
@@ -123,6 +153,7 @@ export async function runBayes(o: { quick: boolean; seed: number }, backend: str
     logDensity: await perChain(r.logDensity),
     traces: await Promise.all(traced.map(async (l) => ({ path: `${l.path}[0]`, values: await perChain(l.tensor) }))),
     diagnostics: await diagnose(r.samples),
+    functionDiagnostics: await diagnoseFunction(net, r.samples, r.logDensity),
     predictive: await bandOf(net, r.samples, xGrid),
     seconds: (now() - th) / 1000,
   };
@@ -130,7 +161,7 @@ export async function runBayes(o: { quick: boolean; seed: number }, backend: str
   M.disposeTree(init);
   r.logDensity.dispose();
   const accept = hmc.acceptRate.reduce((s, a) => s + a, 0) / chains;
-  console.log(`HMC: acceptance ${accept.toFixed(3)}, ${hmc.divergences.reduce((s, d) => s + d, 0)} divergences, step size ${hmc.stepSize.toPrecision(3)}; max R̂ ${Math.max(...hmc.diagnostics.map((d) => d.rhat)).toFixed(3)}, min ESS ${Math.min(...hmc.diagnostics.map((d) => d.ess)).toFixed(0)} (${hmc.seconds.toFixed(1)} s)`);
+  console.log(`HMC: acceptance ${accept.toFixed(3)}, ${hmc.divergences.reduce((s, d) => s + d, 0)} divergences, step size ${hmc.stepSize.toPrecision(3)}; max R̂ ${Math.max(...hmc.diagnostics.map((d) => d.rhat)).toFixed(3)}, min ESS ${Math.min(...hmc.diagnostics.map((d) => d.ess)).toFixed(0)}; of the log density and outputs: max R̂ ${Math.max(...hmc.functionDiagnostics.map((d) => d.rhat)).toFixed(3)}, min ESS ${Math.min(...hmc.functionDiagnostics.map((d) => d.ess)).toFixed(0)} (${hmc.seconds.toFixed(1)} s)`);
 
   const viSteps = o.quick ? 40 : 600;
   console.log(`\nVI: mean-field Gaussian, ${viSteps} Adam steps, 8 draws per ELBO estimate`);
@@ -184,9 +215,13 @@ export function writeBayesReport(dir: string, r: BayesResults): string[] {
   const compare = wv < wh
     ? `VI's band is narrower (${widths}), as mean-field VI typically is: a product of independent Gaussians cannot follow the correlations between weights and underestimates the posterior's spread.`
     : `VI's band is not narrower here (${widths}), though mean-field VI, which ignores the correlations between weights, usually underestimates the posterior's spread${mixed ? '.' : ': the HMC chains have not mixed, and draws from the parts of the posterior they visited understate its spread.'}`;
+  const fmax = Math.max(...h.functionDiagnostics.map((d) => d.rhat));
+  const functionMixed = fmax < RHAT_MIXED;
   const mixing = mixed
     ? `Every R̂ is below ${RHAT_MIXED}: the chains agree.`
-    : `R̂ above ${RHAT_MIXED} means the chains have not mixed in ${h.warmup + h.samples} iterations: the spread between them is larger than the spread within each, so the draws describe the parts of the posterior they visited, not all of it (a network's weight posterior has many modes; longer runs are needed).`;
+    : functionMixed
+      ? `The weights' R̂ is above ${RHAT_MIXED}, but the log density's and the outputs' are below it (${fmax.toFixed(3)}): the chains sit in different places of weight space that compute the same function — a network's weights are not identified (hidden units can be swapped and signs flipped) — and agree on what the posterior says about the data.`
+      : `R̂ above ${RHAT_MIXED}, for the weights and for what they compute (log density and outputs: ${fmax.toFixed(3)}), means the chains have not mixed in ${h.warmup + h.samples} iterations: the spread between them is larger than the spread within each, so the draws describe the parts of the posterior they visited, not all of it (a network's weight posterior has many modes; longer runs are needed).`;
   writeFileSync(join(dir, 'index.html'), reportPage('flowgrad study: bayes', `<h1>Bayesian Neural ODE: HMC and mean-field VI</h1>
 <p>Backend ${esc(r.backend)}, seed ${r.seed}${r.quick ? ', quick mode' : ''}; ${r.seconds.toFixed(1)} s.</p>
 <p>A Neural ODE with W(t; α) linear in depth (width 6, RK4 × 4) fitted to ${r.data.x.length} points of y = x³ + ${NOISE}·N(0, 1) on [−1, 1]: Gaussian likelihood with known noise ${NOISE}, Gaussian prior of scale 1 on every weight.</p>
@@ -195,6 +230,8 @@ export function writeBayesReport(dir: string, r: BayesResults): string[] {
 <p>Max R̂ ${maxRhat.toFixed(3)}, min bulk ESS ${Math.min(...h.diagnostics.map((d) => d.ess)).toFixed(0)}, acceptance ${mean(h.acceptRate).toFixed(3)} (per chain ${h.acceptRate.map((a) => a.toFixed(2)).join(', ')}), ${h.divergences.reduce((s, d) => s + d, 0)} divergences. ${mixing}</p>
 <table><tr><th>parameter</th><th>entries</th><th>max split-R̂</th><th>min bulk ESS</th></tr>
 ${rows}</table>
+<table><tr><th>what the weights compute</th><th>max split-R̂</th><th>min bulk ESS</th></tr>
+${h.functionDiagnostics.map((d) => `<tr><td>${esc(d.quantity)}</td><td>${d.rhat.toFixed(3)}</td><td>${d.ess.toFixed(0)}</td></tr>`).join('\n')}</table>
 <h2>Mean-field VI</h2>
 <p>${r.vi.elbo.length} Adam steps, ELBO ${r.vi.elbo[0]!.toFixed(1)} → ${r.vi.elbo.at(-1)!.toFixed(1)}; ${r.vi.seconds.toFixed(1)} s.</p>
 <h2>HMC against VI</h2>

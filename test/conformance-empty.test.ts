@@ -159,7 +159,7 @@ const CASES: Record<string, EmptyCase[]> = {
   // a product with no rows, then tanh of it plus a row
   fusedEpilogue: [{ shapes: [[0, 3], [3, 4], [4]], attrs: fusedEpilogueAttrs(opNamed('matmul'), {}, fusedProgram(2, [{ op: opNamed('add'), attrs: undefined, args: [0, 1] }, { op: opNamed('tanh'), attrs: undefined, args: [2] }]), 0), out: [0, 4] }],
 };
-for (const name of ['neg', 'square', 'sqrt', 'exp', 'log', 'tanh', 'sigmoid', 'tanhGrad', 'sigmoidGrad', 'heaviside', 'relu', 'sign', 'abs', 'sin', 'cos', 'log1p', 'softplus', 'geluGrad', 'gelu', 'siluGrad', 'silu']) {
+for (const name of ['isFinite', 'neg', 'square', 'sqrt', 'exp', 'log', 'tanh', 'sigmoid', 'tanhGrad', 'sigmoidGrad', 'heaviside', 'relu', 'sign', 'abs', 'sin', 'cos', 'log1p', 'softplus', 'geluGrad', 'gelu', 'siluGrad', 'silu']) {
   CASES[name] = unary;
 }
 for (const name of ['add', 'sub', 'mul', 'div', 'pow', 'maximum', 'minimum', 'greaterSplit', 'tanhBackward', 'sigmoidBackward', 'equal', 'notEqual', 'greater', 'greaterEqual', 'less', 'lessEqual']) {

@@ -44,6 +44,8 @@ describe('flowgrad study --study bayes', () => {
     expect(h.traces[0].path).not.toBe(h.traces[1].path);
     // one row per leaf of the Neural ODE: W and b in depth, the readout's W and b (91 entries)
     expect(h.diagnostics.map((d: { size: number }) => d.size).reduce((a: number, b: number) => a + b, 0)).toBe(91);
+    expect(h.functionDiagnostics.map((d: { quantity: string }) => d.quantity)).toEqual(['log density', 'output at x = -1, -0.5, 0, 0.5, 1']);
+    for (const d of h.functionDiagnostics) expect(Number.isFinite(d.rhat) && d.rhat >= 0.99 && d.ess > 0, d.quantity).toBe(true);
     for (const d of h.diagnostics) {
       expect(Number.isFinite(d.rhat) && d.rhat >= 0.99, d.path).toBe(true);
       expect(d.ess, d.path).toBeGreaterThan(0);

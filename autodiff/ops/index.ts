@@ -10,7 +10,7 @@ export { sign, abs, sin, cos, log1p, softplus, gelu, silu } from './unary-more.j
 export { where } from './select.js';
 export { powScalar, leakyRelu, elu, clip } from './unary-attrs.js';
 export { pow, maximum, minimum } from './binary-more.js';
-export { equal, notEqual, greater, greaterEqual, less, lessEqual } from './compare.js';
+export { equal, notEqual, greater, greaterEqual, less, lessEqual, isFinite } from './compare.js';
 export { slice, pad } from './slice.js';
 export { concat, stack } from './concat.js';
 export { gather, scatterAdd, segmentSum, segmentMean, oneHot } from './gather.js';

@@ -3,10 +3,11 @@ import { checkOptions, finiteNumber, nonNegativeInt, positiveInt, seedOf } from 
 // state has a leading chain axis, the log density and its gradient run once per step for all
 // chains (vmap of the one-chain function), and each chain accepts or rejects by `where` on the
 // device. Only the initial check and the final results are read back.
-import { abs, add, div, exp, greater, mean, minimum, mul, reshape, sqrt, square, stack, sub, sum, where } from '../../autodiff/ops/index.js';
+import { abs, add, div, exp, greater, isFinite, mean, minimum, mul, reshape, sqrt, square, stack, sub, sum, where } from '../../autodiff/ops/index.js';
 import { valueAndGrad } from '../../autodiff/transforms.js';
 import { vmap } from '../../autodiff/vmap.js';
 import { jit } from '../../autodiff/jit/jit.js';
+import { withNonFiniteTolerated } from '../ode/checks.js';
 import { flatten } from '../../autodiff/tree.js';
 import { fromValues } from '../../engine/creation.js';
 import { ArgumentError, NumericalError, ShapeError, fmtShape } from '../../engine/errors.js';
@@ -73,7 +74,7 @@ const col = (v: Tensor, like: Tensor) => (v.rank === 0 || like.rank === 1 ? v : 
 /** Σ over every axis but the chain axis */
 const perChain = (t: Tensor) => (t.rank === 1 ? t : sum(t, t.shape.slice(1).map((_, i) => i + 1)));
 /** 1 where x is NaN or ±∞ (x − x is NaN there), else 0 */
-const nonFinite = (x: Tensor) => where(sub(x, x), 1, 0);
+const nonFinite = (x: Tensor) => sub(1, isFinite(x));
 
 /** Disposes the tensors of `old` that are not in `next` nor in `keep`. */
 function release(old: unknown, next: unknown, keep?: Set<Tensor>) {
@@ -129,11 +130,13 @@ export async function mcmc<P>(logDensity: (params: P) => Tensor, init: P, option
   };
   const withGrad = vmap((xs: Tensor[]) => valueAndGrad(one)(xs)) as (xs: Tensor[]) => [Tensor, Tensor[]];
   const valueOnly = vmap(one) as (xs: Tensor[]) => Tensor;
-  const evaluate = (xs: Tensor[]): { logp: Tensor; g: Tensor[] } => {
+  // a trajectory whose state blows up is rejected (and counted as divergent): to the solvers
+  // inside the log density that is no error
+  const evaluate = (xs: Tensor[]): { logp: Tensor; g: Tensor[] } => withNonFiniteTolerated(() => {
     if (steps === 0) return { logp: valueOnly(xs), g: [] };
     const [logp, g] = withGrad(xs);
     return { logp, g };
-  };
+  });
 
   // the initial point: every chain's log density and gradient must be finite
   let state: ChainState = tidy(() => ({ x: x0, ...evaluate(x0) }));

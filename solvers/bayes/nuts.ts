@@ -2,7 +2,7 @@
 // trajectory doubles in a random direction until every chain's U-turns or diverges (max tree
 // depth), all chains stepping together; a chain that has stopped keeps its state by `where`.
 // One readback per doubling: whether any chain is still going.
-import { abs, add, div, exp, less, log, maximum, minimum, mul, neg, sub, where } from '../../autodiff/ops/index.js';
+import { abs, add, div, exp, isFinite, less, log, maximum, minimum, mul, neg, sub, where } from '../../autodiff/ops/index.js';
 import { fromValues } from '../../engine/creation.js';
 import { uniformArray } from '../../engine/random.js';
 import { tidy } from '../../engine/scope.js';
@@ -44,7 +44,7 @@ const and = (a: Tensor, b: Tensor) => mul(a, b);
 const not = (a: Tensor) => sub(1, a);
 const logAddExp = (a: Tensor, b: Tensor) => add(maximum(a, b), log(add(1, exp(neg(abs(sub(a, b)))))));
 /** 1 where a < b (false for NaN operands is not needed: both are finite here) */
-const nonFinite = (x: Tensor) => where(sub(x, x), 1, 0);
+const nonFinite = (x: Tensor) => sub(1, isFinite(x));
 
 /**
  * The NUTS transition from state (x, logp, g) with momenta p0 (already drawn), step size eps
