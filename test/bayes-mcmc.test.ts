@@ -132,3 +132,75 @@ describe('bayes.predictive', () => {
     await expect(fg.bayes.predictive(apply, samples, X, { level: 2 })).rejects.toThrow(/bayes.predictive: level must be in \(0, 1\)/);
   });
 });
+
+describe('a learned observation noise', () => {
+  // y = b + σ·ε, 30 points: the posterior of (b, log σ) under N(0, 2²) and N(log 0.1, 1) priors,
+  // E[b] and E[σ] by quadrature on a 2-D grid (independent of the sampler), against HMC
+  const N = 30;
+  const data = () => {
+    const y = fg.add(fg.mul(fg.randn([N, 1], { seed: 31 }), 0.3), 0.5);
+    return { x: fg.zeros([N, 1]), y };
+  };
+  const apply = (p: { b: fg.Tensor }, x: fg.Tensor) => fg.add(fg.mul(x, 0), p.b);
+
+  async function quadrature(y: number[]) {
+    const [bs, ls] = [400, 400];
+    let z = 0;
+    let eb = 0;
+    let es = 0;
+    const logs: number[] = [];
+    const at: [number, number][] = [];
+    for (let i = 0; i < bs; i++) {
+      for (let j = 0; j < ls; j++) {
+        const b = -0.5 + (2 * i) / bs;
+        const l = -3 + (3 * j) / ls;
+        const ss = y.reduce((s, v) => s + (v - b) ** 2, 0);
+        logs.push(-0.5 * ss * Math.exp(-2 * l) - N * l - b * b / 8 - 0.5 * (l - Math.log(0.1)) ** 2);
+        at.push([b, l]);
+      }
+    }
+    const top = logs.reduce((m, v) => Math.max(m, v), -Infinity);
+    logs.forEach((v, k) => {
+      const w = Math.exp(v - top);
+      z += w;
+      eb += w * at[k]![0];
+      es += w * Math.exp(at[k]![1]);
+    });
+    return { b: eb / z, sigma: es / z };
+  }
+
+  it('its log density is the closed form, passes gradcheck, and HMC finds E[b] and E[σ] of the quadrature', async () => {
+    const d = data();
+    const post = fg.bayes.logPosterior(apply, d, { noise: 'learned', priorScale: 2 });
+    const y = Array.from(await d.y.data());
+    // the density at one point against the formula
+    const b0 = 0.4;
+    const l0 = Math.log(0.25);
+    const want = -0.5 * y.reduce((s, v) => s + (v - b0) ** 2, 0) / 0.25 ** 2 - N * l0 - 0.5 * N * Math.log(2 * Math.PI)
+      + (-0.5 * (b0 / 2) ** 2 - Math.log(2) - 0.5 * Math.log(2 * Math.PI)) + (-0.5 * (l0 - Math.log(0.1)) ** 2 - 0.5 * Math.log(2 * Math.PI));
+    const got = await post({ params: { b: fg.tensor([b0]) }, logNoise: fg.tensor(l0) }).item();
+    expect(Math.abs(got - want)).toBeLessThan(1e-9 * Math.abs(want));
+    const report = await fg.gradcheck((b: fg.Tensor, l: fg.Tensor) => post({ params: { b }, logNoise: l }), [fg.tensor([b0]), fg.tensor(l0)]);
+    expect(report.pass).toBe(true);
+    const ref = await quadrature(y);
+    const init = { params: { b: fg.tensor([[0.3], [0.4], [0.6], [0.7]]) }, logNoise: fg.tensor([-1, -1.2, -0.8, -1.5]) };
+    const r = await fg.bayes.mcmc(post, init, { method: 'hmc', warmup: 300, samples: 500, steps: 8, seed: 5 });
+    const [bv, lv] = [Array.from(await r.samples.params.b.data()), Array.from(await r.samples.logNoise.data())];
+    const perChain = (v: number[], f: (x: number) => number) => Array.from({ length: 4 }, (_, c) => v.slice(c * 500, (c + 1) * 500).map(f));
+    const bDraws = perChain(bv, (x) => x);
+    const sDraws = perChain(lv, Math.exp);
+    const mean = (d: number[][]) => d.flat().reduce((s, v) => s + v, 0) / d.flat().length;
+    expect(Math.abs(mean(bDraws) - ref.b)).toBeLessThan(4 * (fg.bayes.mcse(bDraws) as number));
+    expect(Math.abs(mean(sDraws) - ref.sigma)).toBeLessThan(4 * (fg.bayes.mcse(sDraws) as number));
+    // and σ is learned: near the 0.3 the data were drawn with
+    expect(Math.abs(ref.sigma - 0.3)).toBeLessThan(0.08);
+  }, 60_000);
+
+  it('noise: learned takes { params, logNoise }, and noisePrior only with it', () => {
+    const d = data();
+    const post = fg.bayes.logPosterior(apply, d, { noise: 'learned' });
+    expect(() => (post as any)({ b: fg.tensor([0]) })).toThrow(/bayes.logPosterior: with noise: 'learned' the density takes \{ params, logNoise \}, got keys b/);
+    expect(() => fg.bayes.logPosterior(apply, d, { noise: 0.1, noisePrior: { loc: 0, scale: 1 } } as any)).toThrow(/noisePrior applies to noise: 'learned' only/);
+    expect(() => fg.bayes.logPosterior(apply, d, { noise: 'learned', noisePrior: { loc: 0, scale: -1 } })).toThrow(/noisePrior.scale must be a positive finite number/);
+  });
+});
