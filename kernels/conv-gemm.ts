@@ -121,6 +121,5 @@ export function launchGemm(rt: GpuRuntime, xq: GPUBuffer, wq: GPUBuffer, out: GP
     outputs: [out],
     workgroups: [gridX, geom.groups * qBlocks, gridZ],
     label,
-    flops: 2 * m * geom.groups * geom.cout * geom.cin * geom.kh * geom.kw,
   });
 }

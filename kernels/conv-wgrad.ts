@@ -149,6 +149,5 @@ export function launchWgrad(rt: GpuRuntime, xq: GPUBuffer, gr: GPUBuffer, out: G
     outputs: [out],
     workgroups: [tiles, geom.kh * geom.kw, chunks],
     label: 'conv2dWeightGrad',
-    flops: 2 * geom.n * geom.ho * geom.wo * geom.groups * geom.og * geom.cg * geom.kh * geom.kw,
   });
 }

@@ -344,6 +344,5 @@ export function launchMatmul(rt: GpuRuntime, a: GpuArg, b: GpuArg, out: GpuArg, 
     params: [m, k, n, batchShape.length, ...batchShape, ...aStr, ...bStr, ...epiParams],
     workgroups: kernel === 'rows' ? [Math.ceil(m / ROWS_WG), Math.ceil(n / 4), batches] : [Math.ceil(n / ((simple ? 1 : 4) * lx)), Math.ceil(m / (tm * wgy)), batches],
     label: `${opts.bias || opts.activation ? 'linear' : 'matmul'}${opts.epilogue ? ' (fused)' : ''}`,
-    flops: 2 * batches * m * n * k,
   });
 }

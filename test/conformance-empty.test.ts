@@ -154,6 +154,10 @@ const CASES: Record<string, EmptyCase[]> = {
   lu: [{ shapes: [[0, 3, 3]], out: [0, 6, 3] }],
   slogdet: [{ shapes: [[0, 3, 3]], out: [0, 2] }],
   cholesky: [{ shapes: [[0, 3, 3]], out: [0, 3, 3] }],
+  // no keys, or no values per key
+  randomNormal: [{ shapes: [[0, 2]], attrs: { shape: [3] }, out: [0, 3] }, { shapes: [[2]], attrs: { shape: [0, 4] }, values: [[1, 2]], out: [0, 4] }],
+  randomUniform: [{ shapes: [[0, 2]], attrs: { shape: [3] }, out: [0, 3] }],
+  splitKey: [{ shapes: [[0, 2]], attrs: { n: 3 }, out: [0, 3, 2] }, { shapes: [[2]], attrs: { n: 0 }, values: [[1, 2]], out: [0, 2] }],
   // tanh(a·b), as jit fuses it
   fused: withAttrs(binary, fusedProgram(2, [{ op: opNamed('mul'), attrs: undefined, args: [0, 1] }, { op: opNamed('tanh'), attrs: undefined, args: [2] }])),
   // a product with no rows, then tanh of it plus a row

@@ -68,9 +68,7 @@ function replayOf(cap: Captured, s: Step, bufs: GPUBuffer[], outputs: number): S
     const ins = d.inputs.map(place);
     const outs = d.outputs.map(place);
     if (ins.includes(-1) || outs.includes(-1)) return null;
-    let bytes = 0;
-    for (const x of [...d.inputs, ...d.outputs]) bytes += x.size;
-    ops.push({ r: { dispatch: d, bytes }, ins, outs });
+    ops.push({ r: { dispatch: d }, ins, outs });
   }
   return { ops };
 }

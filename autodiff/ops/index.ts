@@ -21,3 +21,4 @@ export { conv2d, conv2dInputGrad, conv2dWeightGrad, convTranspose2d, type Conv2d
 export { maxPool2d, avgPool2d, type PoolOptions } from './pool.js';
 export { nknEdge, edgeIndex, edgeIndexValues, type EdgeIndex, type EdgeIndexValues } from './nkn.js';
 export { nknApply, nknOuter } from './nkn-apply.js';
+export { randomKey, splitKey, randomNormal, randomUniform } from './random.js';

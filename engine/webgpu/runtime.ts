@@ -23,8 +23,6 @@ export interface Dispatch {
   workgroups: [number, number?, number?];
   /** a label for errors */
   label: string;
-  /** arithmetic work, for the runtime's estimate of how long a submit takes */
-  flops?: number;
 }
 
 /** What kernels recorded while `capture` was set. */
@@ -39,8 +37,6 @@ export interface Captured {
 /** A recorded dispatch to replay (see GpuRuntime.replay). */
 export interface Replayed {
   readonly dispatch: Dispatch;
-  /** bytes its buffers hold, for the work estimate */
-  readonly bytes: number;
   pipeline?: GPUComputePipeline;
   slab?: GPUBuffer;
   slot?: [number, number];
@@ -300,10 +296,7 @@ export class GpuRuntime {
     pass.dispatchWorkgroups(x, y, z);
     this.dispatchCount++;
     countDispatch();
-    let bytes = 0;
-    for (const b of d.inputs) bytes += b.size;
-    for (const b of d.outputs) bytes += b.size;
-    this.work.add(bytes, d.flops);
+    this.work.add();
     this.pendingDispatches++;
     if (this.pendingDispatches >= MAX_PENDING_DISPATCHES || (this.pendingDispatches % EARLY_SUBMIT_DISPATCHES === 0 && !this.holdSubmits)) this.flush();
   }
@@ -329,7 +322,7 @@ export class GpuRuntime {
     pass.dispatchWorkgroups(x, y, z);
     this.dispatchCount++;
     countDispatch();
-    this.work.add(r.bytes, d.flops);
+    this.work.add();
     this.pendingDispatches++;
     if (this.pendingDispatches >= MAX_PENDING_DISPATCHES || (this.pendingDispatches % EARLY_SUBMIT_DISPATCHES === 0 && !this.holdSubmits)) this.flush();
   }
@@ -528,40 +521,40 @@ export class GpuRuntime {
 
 /**
  * Estimates how long submitted work will run, so that a read can sleep instead of spinning in
- * mapAsync. Two models, each learned from the reads that took long enough to measure: a cost
- * per dispatch, and a small fixed cost per dispatch plus a rate per unit of work (kilobytes
- * touched plus kiloflops); a read sleeps for the shorter of the two predictions. One model
- * alone failed on a change of workload: the unit rate learned on many small dispatches made a
- * later solve of few large ones sleep 30× too long (12 s for 0.4 s), and sleeping too long costs
- * without bound, sleeping too little only a spin. Small jobs never sleep. A read that finds its
- * work done on waking knows only an upper bound; it is taken as 80% of the time slept, so an
- * estimate found too long shrinks read by read until a read wakes just before the work is done
- * (halving at once made the estimate swing between oversleeping and spinning, and a spinning
- * read takes a core from a software driver). A batch that compiled a pipeline teaches nothing
- * (a driver may compile while the batch runs), nor one whose recording took most of the time
- * measured (that times the recording, not the device).
+ * mapAsync (Dawn's Node bindings spin the JS thread while a map is pending, which takes a core
+ * from a software driver). Work is known by its number of dispatches: a loop repeats the same
+ * work, and the time measured for it predicts the next time. Work not seen before sleeps at most
+ * UNSEEN_MS (its cost per dispatch taken from recent reads), then spins: a learned rate carried
+ * from one workload to another once made a solve of few large dispatches sleep 30× too long
+ * (12 s for 0.4 s), and sleeping too long costs without bound, spinning only a core.
+ * Small jobs never sleep. A read that finds its work done on waking knows only an upper bound;
+ * it is taken as 80% of the time slept, so an estimate found too long shrinks read by read until
+ * a read wakes just before the work is done (halving at once made the estimate swing between
+ * oversleeping and spinning). A batch that compiled a pipeline teaches nothing (a driver may
+ * compile while the batch runs), nor one whose recording took most of the time measured (that
+ * times the recording, not the device).
  */
 class WorkClock {
-  /** the fixed cost per dispatch of the unit model */
-  private static readonly DISPATCH_MS = 0.02;
+  /** the longest sleep for work of a dispatch count not seen before */
+  private static readonly UNSEEN_MS = 20;
+  /** dispatch counts remembered */
+  private static readonly REMEMBERED = 256;
   /** weight of the newest read */
   private static readonly NEWEST = 0.3;
-  private queued = { units: 0, dispatches: 0, compiled: false };
-  private inFlight = { units: 0, dispatches: 0, compiled: false };
+  private queued = { dispatches: 0, compiled: false };
+  private inFlight = { dispatches: 0, compiled: false };
   private since = 0;
   /** when the last batch of the work in flight was submitted */
   private lastSubmit = 0;
   private slept = 0;
   /** when the last sleep ended */
   private woke = 0;
-  // start optimistic (a fast GPU): an underestimate costs a short spin, an overestimate a sleep
-  /** the dispatch model: milliseconds per dispatch */
+  /** milliseconds measured for work of each dispatch count (most recent last) */
+  private byCount = new Map<number, number>();
+  /** milliseconds per dispatch over recent reads, for work not seen before (start: a fast GPU) */
   private perDispatch = 0.02;
-  /** the unit model: milliseconds per unit */
-  private rate = 1e-6;
 
-  add(bytes: number, flops = 0): void {
-    this.queued.units += (bytes + flops) / 1000;
+  add(): void {
     this.queued.dispatches++;
   }
 
@@ -573,15 +566,14 @@ class WorkClock {
   submitted(): void {
     if (this.inFlight.dispatches === 0) this.since = performance.now();
     this.lastSubmit = performance.now();
-    this.inFlight.units += this.queued.units;
     this.inFlight.dispatches += this.queued.dispatches;
     this.inFlight.compiled ||= this.queued.compiled;
-    this.queued = { units: 0, dispatches: 0, compiled: false };
+    this.queued = { dispatches: 0, compiled: false };
   }
 
   private predicted(): number {
-    const { dispatches: d, units: u } = this.inFlight;
-    return Math.min(this.perDispatch * d, WorkClock.DISPATCH_MS * d + this.rate * u);
+    const d = this.inFlight.dispatches;
+    return this.byCount.get(d) ?? Math.min(WorkClock.UNSEEN_MS, this.perDispatch * d);
   }
 
   async sleepWhileBusy(): Promise<void> {
@@ -593,16 +585,18 @@ class WorkClock {
 
   done(): void {
     const elapsed = performance.now() - this.since;
-    const { units, dispatches, compiled } = this.inFlight;
-    this.inFlight = { units: 0, dispatches: 0, compiled: false };
+    const { dispatches, compiled } = this.inFlight;
+    this.inFlight = { dispatches: 0, compiled: false };
     if (compiled || elapsed <= 1 || dispatches === 0) return;
     if (this.lastSubmit - this.since > 0.5 * elapsed) return;
     // done while we slept (the map came back at once after waking): the time is at most this
     const overslept = this.slept > 0 && performance.now() - this.woke < 0.5;
     const t = overslept ? 0.8 * elapsed : elapsed;
     const w = WorkClock.NEWEST;
+    const seen = this.byCount.get(dispatches);
+    this.byCount.delete(dispatches);
+    this.byCount.set(dispatches, seen === undefined ? t : (1 - w) * seen + w * t);
+    if (this.byCount.size > WorkClock.REMEMBERED) this.byCount.delete(this.byCount.keys().next().value!);
     this.perDispatch = (1 - w) * this.perDispatch + w * (t / dispatches);
-    const work = t - WorkClock.DISPATCH_MS * dispatches;
-    if (units > 0 && work > 0) this.rate = (1 - w) * this.rate + w * (work / units);
   }
 }

@@ -246,6 +246,5 @@ export function launchEigWorkgroup(rt: GpuRuntime, a: GpuArg, out: GpuArg, statu
     params: [count, 0, 0, n, maxIterations],
     workgroups: rt.grid(count, 1),
     label: 'eigvals (workgroup per matrix)',
-    flops: count * 15 * n ** 3,
   });
 }

@@ -439,6 +439,5 @@ export function launchEig(rt: GpuRuntime, a: GpuArg, out: GpuArg, status: GPUBuf
     scratchFloats: eigScratch(n, mode),
     params: [n, cap],
     label: `eig(${mode})`,
-    flops: count * (mode === 'values' ? 15 : 30) * n ** 3,
   });
 }

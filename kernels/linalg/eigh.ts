@@ -124,5 +124,5 @@ ${perMatrixMain(`
 export function launchEigh(rt: GpuRuntime, a: GpuArg, out: GpuArg, status: GPUBuffer): void {
   const n = a.shape[a.shape.length - 1]!;
   const count = a.size / (n * n);
-  dispatchPerMatrix(rt, { wgsl: eighWgsl(), inputs: [a.buffer], out: out.buffer, status, count, scratchFloats: 2 * n * n + n, params: [n], label: 'eigh', flops: count * 40 * n ** 3 });
+  dispatchPerMatrix(rt, { wgsl: eighWgsl(), inputs: [a.buffer], out: out.buffer, status, count, scratchFloats: 2 * n * n + n, params: [n], label: 'eigh' });
 }

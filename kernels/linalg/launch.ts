@@ -11,7 +11,7 @@ const MAX_SCRATCH_BYTES = 64 << 20;
  */
 export function dispatchPerMatrix(
   rt: GpuRuntime,
-  d: { wgsl: string; inputs: GPUBuffer[]; out: GPUBuffer; status: GPUBuffer; count: number; scratchFloats?: number; params?: number[]; label: string; flops?: number; workgroupPerMatrix?: boolean },
+  d: { wgsl: string; inputs: GPUBuffer[]; out: GPUBuffer; status: GPUBuffer; count: number; scratchFloats?: number; params?: number[]; label: string; workgroupPerMatrix?: boolean },
 ): void {
   const per = (d.scratchFloats ?? 0) * 4;
   const chunk = per ? Math.max(1, Math.min(d.count, Math.floor(Math.min(MAX_SCRATCH_BYTES, rt.limits.maxStorageBufferBindingSize) / per))) : d.count;
@@ -25,7 +25,6 @@ export function dispatchPerMatrix(
       params: [first + n, first, chunk, ...(d.params ?? [])],
       workgroups: rt.grid(n, d.workgroupPerMatrix ? 1 : THREAD_WG),
       label: d.label,
-      flops: d.flops && (d.flops * n) / d.count,
     });
   }
   if (scratch) rt.pool.release(scratch);

@@ -275,7 +275,7 @@ export function launchDense(rt: GpuRuntime, mode: DenseMode, a: GpuArg, b: GpuAr
   const batch: Shape = out.shape.slice(0, mode === 'slogdet' ? -1 : -2);
   const params = [n, k, ...batch, ...broadcastStrides(a.shape.slice(0, -2), batch), ...broadcastStrides((b ?? a).shape.slice(0, -2), batch)];
   if (densePath(rt, mode, n, count) === 'thread') {
-    dispatchPerMatrix(rt, { wgsl: threadSolveWgsl(batch.length), inputs: [a.buffer, b!.buffer], out: out.buffer, status, count, scratchFloats: n * n + n * k, params, label: 'linalg solve (thread per matrix)', flops: count * ((2 / 3) * n ** 3 + 2 * n * n * k) });
+    dispatchPerMatrix(rt, { wgsl: threadSolveWgsl(batch.length), inputs: [a.buffer, b!.buffer], out: out.buffer, status, count, scratchFloats: n * n + n * k, params, label: 'linalg solve (thread per matrix)' });
     return;
   }
   const wg = threadsFor(n);
@@ -289,7 +289,6 @@ export function launchDense(rt: GpuRuntime, mode: DenseMode, a: GpuArg, b: GpuAr
     scratchFloats: scratch ? n * n : 0,
     params,
     label: `linalg ${mode}`,
-    flops: count * (mode === 'triangular' ? n * n * k : mode === 'cholesky' ? n ** 3 / 3 : (2 / 3) * n ** 3 + 2 * n * n * k),
     workgroupPerMatrix: true,
   });
 }

@@ -247,6 +247,5 @@ export function launchLyapunov(rt: GpuRuntime, a: GpuArg, q: GpuArg, lam: GpuArg
     scratchFloats: Math.max(5 * n * n, n <= KRONECKER_MAX_N ? n * n * (n * n + 1) : 0),
     params: [n, ...batch, ...broadcastStrides(a.shape.slice(0, -2), batch), ...broadcastStrides(q.shape.slice(0, -2), batch)],
     label: 'solveDiscreteLyapunov',
-    flops: count * 30 * 6 * n ** 3,
   });
 }

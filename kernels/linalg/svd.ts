@@ -176,6 +176,5 @@ export function launchSvd(rt: GpuRuntime, a: GpuArg, out: GpuArg, status: GPUBuf
     scratchFloats: M * K + K * K + 2 * K + 2 * M,
     params: [m, n],
     label: vectors ? 'svd' : 'svdvals',
-    flops: count * 30 * M * K * K,
   });
 }
