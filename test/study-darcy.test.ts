@@ -2,7 +2,7 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { runStudy } from './run-study.js';
+import { expectPlots, runStudy } from './run-study.js';
 
 const root = mkdtempSync(join(tmpdir(), 'flowgrad-study-darcy-'));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
@@ -17,20 +17,7 @@ describe('flowgrad study --study darcy', () => {
     expect(r.out).toMatch(/257 points: relative L² test error/);
     expect(readdirSync(root).filter((f) => f.includes('partial'))).toEqual([]);
 
-    const files = readdirSync(dir);
-    const svgs = files.filter((f) => f.endsWith('.svg'));
-    expect(svgs.sort()).toEqual(['loss-1d.svg', 'resolution.svg', 'spectrum-zoom.svg', 'spectrum.svg']);
-    const html = readFileSync(join(dir, 'index.html'), 'utf8');
-    for (const f of svgs) {
-      expect(html).toContain(`src="${f}"`);
-      const svg = readFileSync(join(dir, f), 'utf8');
-      // a root <svg> with a size, a closing tag, and paths that start with a move and hold finite numbers
-      expect(svg, f).toMatch(/^<svg [^>]* width="\d+" height="\d+"/);
-      expect(svg.trimEnd().endsWith('</svg>'), f).toBe(true);
-      const paths = [...svg.matchAll(/<path d="([^"]*)"/g)].map((m) => m[1]!);
-      expect(paths.length, f).toBeGreaterThan(0);
-      expect(paths.every((d) => /^M[-\d.]/.test(d) && !/NaN|Infinity/.test(d)), f).toBe(true);
-    }
+    const html = expectPlots(dir, ['loss-1d.svg', 'resolution.svg', 'spectrum-zoom.svg', 'spectrum.svg']);
 
     const json = JSON.parse(readFileSync(join(dir, 'results.json'), 'utf8'));
     expect(json.study).toBe('darcy');

@@ -1,8 +1,8 @@
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { runStudy } from './run-study.js';
+import { expectPlots, runStudy } from './run-study.js';
 
 const root = mkdtempSync(join(tmpdir(), 'flowgrad-study-stochastic-'));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
@@ -14,17 +14,7 @@ describe('flowgrad study --study stochastic', () => {
     expect(r.code, r.err).toBe(0);
     expect(r.out).toMatch(/neural SDE: step 0, moment loss/);
     expect(r.out).toMatch(/stiff NODE \(rosenbrock23\): step 0/);
-    const files = readdirSync(dir);
-    const svgs = files.filter((f) => f.endsWith('.svg')).sort();
-    expect(svgs).toEqual(['sde-loss.svg', 'sde-moments.svg', 'sde-paths.svg', 'stiff-loss.svg', 'stiff-steps.svg']);
-    const html = readFileSync(join(dir, 'index.html'), 'utf8');
-    for (const f of svgs) {
-      expect(html).toContain(`src="${f}"`);
-      const svg = readFileSync(join(dir, f), 'utf8');
-      const paths = [...svg.matchAll(/<path d="([^"]*)"/g)].map((m) => m[1]!);
-      expect(paths.length, f).toBeGreaterThan(0);
-      expect(paths.every((d) => /^M[-\d.]/.test(d) && !/NaN|Infinity/.test(d)), f).toBe(true);
-    }
+    expectPlots(dir, ['sde-loss.svg', 'sde-moments.svg', 'sde-paths.svg', 'stiff-loss.svg', 'stiff-steps.svg']);
     const json = JSON.parse(readFileSync(join(dir, 'results.json'), 'utf8'));
     expect(json.study).toBe('stochastic');
     const sde = json.sde;

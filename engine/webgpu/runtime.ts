@@ -296,7 +296,10 @@ export class GpuRuntime {
     pass.dispatchWorkgroups(x, y, z);
     this.dispatchCount++;
     countDispatch();
-    this.work.add();
+    let bytes = 0;
+    for (const b of d.inputs) bytes += b.size;
+    for (const b of d.outputs) bytes += b.size;
+    this.work.add(bytes);
     this.pendingDispatches++;
     if (this.pendingDispatches >= MAX_PENDING_DISPATCHES || (this.pendingDispatches % EARLY_SUBMIT_DISPATCHES === 0 && !this.holdSubmits)) this.flush();
   }
@@ -322,7 +325,10 @@ export class GpuRuntime {
     pass.dispatchWorkgroups(x, y, z);
     this.dispatchCount++;
     countDispatch();
-    this.work.add();
+    let bytes = 0;
+    for (const b of inputs) bytes += b.size;
+    for (const b of outputs) bytes += b.size;
+    this.work.add(bytes);
     this.pendingDispatches++;
     if (this.pendingDispatches >= MAX_PENDING_DISPATCHES || (this.pendingDispatches % EARLY_SUBMIT_DISPATCHES === 0 && !this.holdSubmits)) this.flush();
   }
@@ -522,40 +528,48 @@ export class GpuRuntime {
 /**
  * Estimates how long submitted work will run, so that a read can sleep instead of spinning in
  * mapAsync (Dawn's Node bindings spin the JS thread while a map is pending, which takes a core
- * from a software driver). Work is known by its number of dispatches: a loop repeats the same
- * work, and the time measured for it predicts the next time. Work not seen before sleeps at most
- * UNSEEN_MS (its cost per dispatch taken from recent reads), then spins: a learned rate carried
- * from one workload to another once made a solve of few large dispatches sleep 30× too long
- * (12 s for 0.4 s), and sleeping too long costs without bound, spinning only a core.
- * Small jobs never sleep. A read that finds its work done on waking knows only an upper bound;
- * it is taken as 80% of the time slept, so an estimate found too long shrinks read by read until
- * a read wakes just before the work is done (halving at once made the estimate swing between
- * oversleeping and spinning). A batch that compiled a pipeline teaches nothing (a driver may
- * compile while the batch runs), nor one whose recording took most of the time measured (that
- * times the recording, not the device).
+ * from a software driver). Work is known by its number of dispatches and the bytes they touch
+ * (to a factor of √2): a loop repeats the same work, and the time measured for it predicts the
+ * next time. Work not seen before sleeps UNSEEN_MS_PER_DISPATCH per dispatch, at most
+ * UNSEEN_MS, then spins: a rate learned on one workload and carried to another once made a
+ * solve of few large dispatches sleep 30× too long (12 s for 0.4 s), and a cost per dispatch
+ * learned on large products made small ones sleep 100× too long; sleeping too long costs
+ * without bound, spinning only a core.
+ * Small jobs never sleep. A read that finds its work done on waking knows only an upper bound,
+ * the time slept: the estimate then drops to 70% of the smaller of itself and 80% of that, so
+ * one inflated by a stall is gone in a few reads, and settles just under the true time, where a
+ * read wakes shortly before the work is done and spins the rest (halving at once made the
+ * estimate swing between oversleeping and spinning). A batch that compiled a pipeline teaches
+ * nothing (a driver may compile while the batch runs), nor one whose recording took most of the
+ * time measured (that times the recording, not the device).
  */
 class WorkClock {
-  /** the longest sleep for work of a dispatch count not seen before */
+  /** the sleep per dispatch, and the longest sleep, for work not seen before */
+  private static readonly UNSEEN_MS_PER_DISPATCH = 0.02;
   private static readonly UNSEEN_MS = 20;
-  /** dispatch counts remembered */
+  /** kinds of work remembered */
   private static readonly REMEMBERED = 256;
   /** weight of the newest read */
   private static readonly NEWEST = 0.3;
-  private queued = { dispatches: 0, compiled: false };
-  private inFlight = { dispatches: 0, compiled: false };
+  private queued = { dispatches: 0, bytes: 0, compiled: false };
+  private inFlight = { dispatches: 0, bytes: 0, compiled: false };
   private since = 0;
   /** when the last batch of the work in flight was submitted */
   private lastSubmit = 0;
   private slept = 0;
   /** when the last sleep ended */
   private woke = 0;
-  /** milliseconds measured for work of each dispatch count (most recent last) */
-  private byCount = new Map<number, number>();
-  /** milliseconds per dispatch over recent reads, for work not seen before (start: a fast GPU) */
-  private perDispatch = 0.02;
+  /** milliseconds measured for each kind of work (most recent last) */
+  private byKind = new Map<number, number>();
 
-  add(): void {
+  add(bytes: number): void {
     this.queued.dispatches++;
+    this.queued.bytes += bytes;
+  }
+
+  /** the kind of work: its dispatch count, and its bytes touched to a factor of √2 */
+  private static kind(w: { dispatches: number; bytes: number }): number {
+    return w.dispatches * 128 + Math.min(127, Math.round(2 * Math.log2(1 + w.bytes / 1024)));
   }
 
   /** a pipeline was compiled for the queued work */
@@ -567,13 +581,13 @@ class WorkClock {
     if (this.inFlight.dispatches === 0) this.since = performance.now();
     this.lastSubmit = performance.now();
     this.inFlight.dispatches += this.queued.dispatches;
+    this.inFlight.bytes += this.queued.bytes;
     this.inFlight.compiled ||= this.queued.compiled;
-    this.queued = { dispatches: 0, compiled: false };
+    this.queued = { dispatches: 0, bytes: 0, compiled: false };
   }
 
   private predicted(): number {
-    const d = this.inFlight.dispatches;
-    return this.byCount.get(d) ?? Math.min(WorkClock.UNSEEN_MS, this.perDispatch * d);
+    return this.byKind.get(WorkClock.kind(this.inFlight)) ?? Math.min(WorkClock.UNSEEN_MS, WorkClock.UNSEEN_MS_PER_DISPATCH * this.inFlight.dispatches);
   }
 
   async sleepWhileBusy(): Promise<void> {
@@ -585,18 +599,19 @@ class WorkClock {
 
   done(): void {
     const elapsed = performance.now() - this.since;
+    const kind = WorkClock.kind(this.inFlight);
     const { dispatches, compiled } = this.inFlight;
-    this.inFlight = { dispatches: 0, compiled: false };
+    this.inFlight = { dispatches: 0, bytes: 0, compiled: false };
     if (compiled || elapsed <= 1 || dispatches === 0) return;
     if (this.lastSubmit - this.since > 0.5 * elapsed) return;
-    // done while we slept (the map came back at once after waking): the time is at most this
+    // done while we slept (the map came back at once after waking): the time is at most the
+    // time slept, and the estimate shrinks fast (one inflated by a stall decays in a few reads)
     const overslept = this.slept > 0 && performance.now() - this.woke < 0.5;
-    const t = overslept ? 0.8 * elapsed : elapsed;
     const w = WorkClock.NEWEST;
-    const seen = this.byCount.get(dispatches);
-    this.byCount.delete(dispatches);
-    this.byCount.set(dispatches, seen === undefined ? t : (1 - w) * seen + w * t);
-    if (this.byCount.size > WorkClock.REMEMBERED) this.byCount.delete(this.byCount.keys().next().value!);
-    this.perDispatch = (1 - w) * this.perDispatch + w * (t / dispatches);
+    const seen = this.byKind.get(kind);
+    this.byKind.delete(kind);
+    const next = seen === undefined ? elapsed : overslept ? 0.7 * Math.min(seen, 0.8 * elapsed) : (1 - w) * seen + w * elapsed;
+    this.byKind.set(kind, next);
+    if (this.byKind.size > WorkClock.REMEMBERED) this.byKind.delete(this.byKind.keys().next().value!);
   }
 }
