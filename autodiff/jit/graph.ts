@@ -30,6 +30,9 @@ export const READ_MESSAGE =
   'jit: the value of a traced tensor cannot be read while the jitted function is traced (data(), item(), or an if on a tensor); ' +
   'do that outside the jitted function, or pass the value as a number argument (numbers are static: each new value traces again)';
 
+/** the key of the numbers among a graph's constants */
+const NUMBERS = {};
+
 /** A tensor being traced by jit: the id of its value in the graph, and no numbers. */
 export class JitTrace implements Trace {
   readonly abstract = true;
@@ -56,7 +59,8 @@ export class JitTrace implements Trace {
  */
 export class JitLevel extends Level {
   readonly values: Value[] = [];
-  private consts = new Map<object | string, number>();
+  /** constants by storage and shape (handles of one storage are one value; a reshape is another) */
+  private consts = new Map<object, Map<string, number>>();
   backend: Backend | null = null;
 
   process(op: OpDef<any>, inputs: Tensor[], attrs: unknown, shape: Shape | null): Tensor {
@@ -82,12 +86,16 @@ export class JitLevel extends Level {
     }
     // a number given to an op is known by its value: equal numbers are one value
     const scalar = scalarValues.get(x.storage!);
-    // others by handle: two handles may share storage with different shapes (a reshape)
-    const key = scalar === undefined ? x : Object.is(scalar, -0) ? '-0' : `${scalar}`;
-    let id = this.consts.get(key);
+    // others by storage and shape: the tape keeps its own handles of a captured tensor, and a
+    // reshape shares its storage with another shape
+    const key = scalar === undefined ? x.storage! : NUMBERS;
+    const sub = scalar === undefined ? x.shape.join(',') : Object.is(scalar, -0) ? '-0' : `${scalar}`;
+    let byShape = this.consts.get(key);
+    if (!byShape) this.consts.set(key, (byShape = new Map()));
+    let id = byShape.get(sub);
     if (id === undefined) {
       id = this.values.push({ shape: x.shape, src: { kind: 'const', tensor: shareHandle(x), scalar } }) - 1;
-      this.consts.set(key, id);
+      byShape.set(sub, id);
     }
     return id;
   }
