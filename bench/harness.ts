@@ -34,6 +34,13 @@ export interface BenchContext {
   tf: Tf | null;
 }
 
+/** What `run` returns and the dispatches it records (fg.stats: every backend). */
+export function counted<T>(run: () => T): { result: T; dispatches: number } {
+  const before = fg.stats().dispatches;
+  const result = run();
+  return { result, dispatches: fg.stats().dispatches - before };
+}
+
 export const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
 export interface TimingOptions {

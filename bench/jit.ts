@@ -4,7 +4,7 @@
 import * as fg from '../index.js';
 import { goal, type Goal, type Measurement } from './harness.js';
 import type { BenchCase } from './kernels.js';
-import { ADAM, NODE_STEPS, nodeProblem, timeInterleaved, type Step } from './node-train.js';
+import { ADAM, NODE_STEPS, dispatchesPerStep, nodeProblem, timeInterleaved, type Step } from './node-train.js';
 import { ODE_BATCH, ODE_STEPS, ODE_WIDTH, odeProblem } from './ode.js';
 import { torchPeer } from './torch.js';
 import { LR, MLP_SIZES, BATCH, trainProblem, trainingStep } from './train.js';
@@ -14,15 +14,6 @@ const MLP_DISPATCHES = 8;
 const MLP_VS_EAGER = 3;
 const MLP_VS_TORCH = 3;
 const SPEEDUP = 2;
-
-/** Dispatches one call of `step` records (fg.stats), its result read and freed afterwards. */
-function dispatchesOf(step: Step): number {
-  const before = fg.stats().dispatches;
-  const out = step();
-  const n = fg.stats().dispatches - before;
-  void out.data().then(() => out.dispose());
-  return n;
-}
 
 /**
  * A jitted training step: value and gradient, then the optimizer's pure update, all one plan;
@@ -103,8 +94,8 @@ export const jitBenches: BenchCase[] = [
     async run(): Promise<Measurement[]> {
       const s = mlpSteps();
       const { ms: [eager, jitted], lastLoss } = await timeInterleaved([s.eager, s.jitted], { steps: 20, chunks: 7, warmup: 10 });
-      const dEager = dispatchesOf(s.eager);
-      const dJit = dispatchesOf(s.jitted);
+      const dEager = dispatchesPerStep(s.eager);
+      const dJit = dispatchesPerStep(s.jitted);
       s.dispose();
       const torch = await torchPeer('mlp-sgd');
       const goals = [
@@ -131,7 +122,7 @@ export const jitBenches: BenchCase[] = [
       const jsolve = fg.jit(solve);
       const steps: Step[] = [() => solve(p.y0, params), () => jsolve(p.y0, params)];
       const { ms: [eager, jitted] } = await timeInterleaved(steps, { steps: 1, chunks: 7, warmup: 2 });
-      const [dEager, dJit] = steps.map(dispatchesOf);
+      const [dEager, dJit] = steps.map(dispatchesPerStep);
       const torch = await torchPeer('rk4-forward');
       jsolve.clear();
       p.dispose();
@@ -152,8 +143,8 @@ export const jitBenches: BenchCase[] = [
       for (const grad of ['backprop', 'adjoint'] as const) {
         const s = nodeSteps(grad);
         const { ms: [eager, jitted] } = await timeInterleaved([s.eager, s.jitted], { steps: 3, chunks: 5, warmup: 2 });
-        const dEager = dispatchesOf(s.eager);
-        const dJit = dispatchesOf(s.jitted);
+        const dEager = dispatchesPerStep(s.eager);
+        const dJit = dispatchesPerStep(s.jitted);
         s.dispose();
         const torch = grad === 'backprop' ? await torchPeer('node-train-backprop') : null;
         rows.push({
@@ -179,7 +170,7 @@ export const jitBenches: BenchCase[] = [
       const jchain = fg.jit(chain);
       const steps: Step[] = [() => fg.tidy(() => chain(x)), () => jchain(x)];
       const { ms: [eager, jitted] } = await timeInterleaved(steps, { steps: 5, chunks: 7, warmup: 3 });
-      const [dEager, dJit] = steps.map(dispatchesOf);
+      const [dEager, dJit] = steps.map(dispatchesPerStep);
       jchain.clear();
       x.dispose();
       return [{

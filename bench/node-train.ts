@@ -4,7 +4,7 @@
 // (grad: 'adjoint'), beside TensorFlow.js's hand-written RK4 differentiated by optimizer.minimize
 // on the same adapter; the three are timed interleaved, chunk by chunk, in one run.
 import * as fg from '../index.js';
-import { median, type BenchContext, type Measurement } from './harness.js';
+import { counted, median, type BenchContext, type Measurement } from './harness.js';
 import type { BenchCase } from './kernels.js';
 import { odeProblem, ODE_BATCH, ODE_WIDTH } from './ode.js';
 import type { Tf } from './tfjs.js';
@@ -125,13 +125,11 @@ async function gpuStepMs(step: Step, reps = 5): Promise<number | null> {
   return median(ms);
 }
 
-function dispatchesPerStep(step: Step): number {
-  const rt = fg.gpuRuntime();
-  const before = rt.dispatchCount;
-  const loss = step();
-  const n = rt.dispatchCount - before;
+/** Dispatches one step records; its result is read and freed afterwards. */
+export function dispatchesPerStep(step: Step): number {
+  const { result: loss, dispatches } = counted(step);
   void loss.data().then(() => loss.dispose());
-  return n;
+  return dispatches;
 }
 
 export const nodeTrainBenches: BenchCase[] = [

@@ -1,7 +1,7 @@
 // odeint on WebGPU: steps per second for a batch of 256 states of width 64 with
 // f = tanh(x W + b), forward and forward + gradient (backprop and adjoint), RK4.
 import * as fg from '../index.js';
-import { measureTfjs, median, type BenchContext, type Measurement } from './harness.js';
+import { counted, measureTfjs, median, type BenchContext, type Measurement } from './harness.js';
 import { tfjsRk4 } from './ode-tfjs.js';
 import { torchPeer } from './torch.js';
 import type { BenchCase } from './kernels.js';
@@ -34,7 +34,6 @@ const flopsPerStep = 4 * 2 * ODE_BATCH * ODE_WIDTH * ODE_WIDTH;
  * one timestamp-query pass holds (the runtime submits every 512), so only wall time is reported.
  */
 async function timeRuns(run: () => fg.Tensor, reps = 7): Promise<{ wallMs: number; dispatches: number }> {
-  const rt = fg.gpuRuntime();
   const once = async () => {
     const out = fg.tidy(run);
     await out.data();
@@ -42,9 +41,7 @@ async function timeRuns(run: () => fg.Tensor, reps = 7): Promise<{ wallMs: numbe
   };
   await once();
   await once();
-  const before = rt.dispatchCount;
-  const out = fg.tidy(run);
-  const dispatches = rt.dispatchCount - before;
+  const { result: out, dispatches } = counted(() => fg.tidy(run));
   await out.data();
   out.dispose();
   const walls: number[] = [];

@@ -2,7 +2,7 @@
 // flowgrad (valueAndGrad, then fg.optim.sgd's step) beside TensorFlow.js's optimizer.minimize
 // on the same adapter, with the same initial weights and data.
 import * as fg from '../index.js';
-import { goal, median, type BenchContext, type Goal, type Measurement } from './harness.js';
+import { counted, goal, median, type BenchContext, type Goal, type Measurement } from './harness.js';
 import type { BenchCase } from './kernels.js';
 import { tfjsTrainStep } from './train-tfjs.js';
 import { torchPeer } from './torch.js';
@@ -81,10 +81,7 @@ export async function flowgradStep(opts: { steps?: number; chunks?: number } = {
   const opt = fg.optim.sgd(model.params, { lr: LR });
   const { step, params } = trainingStep(model.params, (p) => fg.mseLoss(model.apply(p, x), y), opt);
   const msPerStep = await timeSteps(step, opts);
-  const rt = fg.backend() === 'webgpu' ? fg.gpuRuntime() : null;
-  const before = rt?.dispatchCount ?? 0;
-  const last = step();
-  const dispatches = rt ? rt.dispatchCount - before : undefined;
+  const { result: last, dispatches } = counted(step);
   const value = await last.item();
   last.dispose();
   fg.models.disposeTree(params());

@@ -112,8 +112,6 @@ export class GpuRuntime {
   private checks: StatusCheck[] = [];
   /** reads that took the status buffers so far: one registered before the last of them is released */
   checkEpoch = 0;
-  /** dispatches recorded since the runtime was made (benchmarks report dispatches per step) */
-  dispatchCount = 0;
   /** while set, what kernels record is also written here (jit turns it into a replay) */
   capture: Captured | null = null;
   readonly limits: GPUSupportedLimits;
@@ -294,7 +292,6 @@ export class GpuRuntime {
     if (pipeline !== this.lastPipeline) pass.setPipeline((this.lastPipeline = pipeline));
     pass.setBindGroup(0, bindGroup);
     pass.dispatchWorkgroups(x, y, z);
-    this.dispatchCount++;
     countDispatch();
     let bytes = 0;
     for (const b of d.inputs) bytes += b.size;
@@ -323,7 +320,6 @@ export class GpuRuntime {
     pass.setBindGroup(0, bindGroup);
     const [x, y = 1, z = 1] = d.workgroups;
     pass.dispatchWorkgroups(x, y, z);
-    this.dispatchCount++;
     countDispatch();
     let bytes = 0;
     for (const b of inputs) bytes += b.size;
