@@ -1,5 +1,5 @@
 import type { GpuArg, GpuRuntime } from '../engine/webgpu/runtime.js';
-import { epilogueLayout, epilogueWgsl, type Epilogue, type EpilogueSpec } from './epilogue.js';
+import { epilogueKey, epilogueLayout, epilogueWgsl, type Epilogue, type EpilogueSpec } from './epilogue.js';
 import { bindings, f32bits, mathPrelude, WG } from './wgsl.js';
 
 export type ReduceKind = 'sum' | 'max' | 'min';
@@ -45,7 +45,17 @@ const LOAD: Record<ReduceMap, string> = {
  * memory; otherwise one thread per output.
  * params: outer, len, inner, scale bits, chunkLen, chunks
  */
+const sources = new Map<string, string>();
+
+/** The source of a pass, generated once per variant (a dispatch then rebuilds no long string). */
 function reduceWgsl(kind: ReduceKind, map: ReduceMap, perWorkgroup: boolean, finish: { scale: boolean; post?: 'sqrt' }, epi: EpilogueSpec | null = null): string {
+  const key = `${kind},${map},${perWorkgroup},${finish.scale},${finish.post}${epi ? `,${epilogueKey(epi)}` : ''}`;
+  let w = sources.get(key);
+  if (w === undefined) sources.set(key, (w = reduceSource(kind, map, perWorkgroup, finish, epi)));
+  return w;
+}
+
+function reduceSource(kind: ReduceKind, map: ReduceMap, perWorkgroup: boolean, finish: { scale: boolean; post?: 'sqrt' }, epi: EpilogueSpec | null): string {
   const { init, op } = COMBINE[kind];
   const scaled = finish.scale ? 'acc * bitcast<f32>(params[3])' : 'acc';
   const done = finish.post === 'sqrt' ? `sqrt(${scaled})` : scaled;

@@ -287,18 +287,7 @@ export class GpuRuntime {
       throw new ArgumentError(`${d.label}: ${x}×${y}×${z} workgroups exceed this adapter's limit of ${maxDim} per dimension`);
     }
     const pipeline = this.pipeline(d.wgsl, d.label, d.inputs.length, d.outputs.length);
-    const bindGroup = this.bindGroup(d.inputs, d.outputs, this.paramSlot(d.params));
-    const pass = this.profiled ? this.profiledPass(d.label) : this.computePass();
-    if (pipeline !== this.lastPipeline) pass.setPipeline((this.lastPipeline = pipeline));
-    pass.setBindGroup(0, bindGroup);
-    pass.dispatchWorkgroups(x, y, z);
-    countDispatch();
-    let bytes = 0;
-    for (const b of d.inputs) bytes += b.size;
-    for (const b of d.outputs) bytes += b.size;
-    this.work.add(bytes);
-    this.pendingDispatches++;
-    if (this.pendingDispatches >= MAX_PENDING_DISPATCHES || (this.pendingDispatches % EARLY_SUBMIT_DISPATCHES === 0 && !this.holdSubmits)) this.flush();
+    this.encode(pipeline, d.inputs, d.outputs, this.paramSlot(d.params), d);
   }
 
   /**
@@ -314,9 +303,14 @@ export class GpuRuntime {
       r.slot = this.paramSlot(d.params);
       r.slab = this.slab;
     }
-    const bindGroup = this.bindGroup(inputs, outputs, r.slot!);
+    this.encode(r.pipeline, inputs, outputs, r.slot!, d);
+  }
+
+  /** Records one dispatch into the open pass, and submits when enough are pending. */
+  private encode(pipeline: GPUComputePipeline, inputs: GPUBuffer[], outputs: GPUBuffer[], slot: [number, number], d: Dispatch): void {
+    const bindGroup = this.bindGroup(inputs, outputs, slot);
     const pass = this.profiled ? this.profiledPass(d.label) : this.computePass();
-    if (r.pipeline !== this.lastPipeline) pass.setPipeline((this.lastPipeline = r.pipeline));
+    if (pipeline !== this.lastPipeline) pass.setPipeline((this.lastPipeline = pipeline));
     pass.setBindGroup(0, bindGroup);
     const [x, y = 1, z = 1] = d.workgroups;
     pass.dispatchWorkgroups(x, y, z);
