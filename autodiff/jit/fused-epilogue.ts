@@ -22,10 +22,11 @@ export function fusedEpilogueAttrs(base: OpDef<any>, baseAttrs: unknown, chain: 
   return { base, baseAttrs, chain, at, toJSON: () => `${base.name} then ${JSON.stringify(chain)} at ${at}` };
 }
 
-const arity = (a: FusedEpilogueAttrs) => a.base.args.length;
+/** How many of the op's inputs are the base op's own. */
+export const arity = (a: FusedEpilogueAttrs) => a.base.args.length;
 
 /** The chain's inputs from the op's: the product spliced in at `at`. */
-function chainInputs<T>(a: FusedEpilogueAttrs, product: T, rest: T[]): T[] {
+export function chainInputs<T>(a: FusedEpilogueAttrs, product: T, rest: T[]): T[] {
   return [...rest.slice(0, a.at), product, ...rest.slice(a.at)];
 }
 

@@ -98,7 +98,7 @@ export const fusedOp: OpDef<FusedProgram> = defineOp<FusedProgram>({
     }).at(-1)!.x;
   },
   gpu: (rt, xs, out, prog) => launchMap(rt, 'fused', prog.fn, () => prog.fn, xs, out),
-  vjp: (xs, _y, g, prog, ins, outShape) => {
+  vjp: (xs, _y, g, prog, ins) => {
     const vals = values(prog, xs);
     const ss = shapes(prog, ins);
     const cts: MaybeTensor[] = vals.map(() => null);
@@ -114,7 +114,6 @@ export const fusedOp: OpDef<FusedProgram> = defineOp<FusedProgram>({
         if (p && !n.op.nondiff?.includes(k)) cts[n.args[k]!] = addMaybe(cts[n.args[k]!]!, p);
       });
     }
-    void outShape;
     return cts.slice(0, prog.arity);
   },
   jvp: (xs, _y, tangents, prog) => {

@@ -18,11 +18,10 @@ export interface Value {
   src: Source;
 }
 
-/** A traced function: values in recording (topological) order, which are inputs and outputs. */
+/** A traced function: values in recording (topological) order (inputs among them), and which are outputs. */
 export interface Graph {
   backend: Backend;
   values: Value[];
-  inputs: number[];
   outputs: number[];
 }
 

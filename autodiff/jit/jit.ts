@@ -93,7 +93,7 @@ function trace(f: (...args: any[]) => any, args: unknown[], name: string): Trace
       }
       return level.idOf(x, `${name}: output ${i} ${fmtShape(x.shape)}`);
     });
-    const graph: Graph = { backend: level.backend!, values: level.values, inputs: [], outputs };
+    const graph: Graph = { backend: level.backend!, values: level.values, outputs };
     return { plan: planGraph(graph), rebuild };
   } finally {
     for (const t of created) t.dispose();

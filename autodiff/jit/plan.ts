@@ -98,7 +98,7 @@ function simplify(g: Graph): Graph {
     const found = key === null ? undefined : seen.get(key);
     remap[old] = found ?? emit({ shape: v.shape, src: { kind: 'op', op, attrs, args } }, key);
   });
-  return { backend: g.backend, values, inputs: g.inputs.map((i) => remap[i]!), outputs: g.outputs.map((o) => remap[o]!) };
+  return { backend: g.backend, values, outputs: g.outputs.map((o) => remap[o]!) };
 }
 
 /** The values the outputs depend on. */
@@ -221,11 +221,13 @@ export function planGraph(traced: Graph): Plan {
   }
   /**
    * Whether leaf l of the chain is a kernel (a product, a reduction) the chain can run in the
-   * epilogue of: read by this chain alone, of the chain's shape, with few enough inputs.
+   * epilogue of: of the chain's shape, with few enough inputs for one kernel, and read by the
+   * chain in a way the fused kernel keeps (see below).
    */
   function absorbable(l: number, root: number, c: Chain): boolean {
     const src = g.values[l]!.src;
     if (src.kind !== 'op' || !src.op.gpuEpilogue || absorbed.has(l)) return false;
+    if (!sameShape(g.values[l]!.shape, g.values[root]!.shape) || src.args.length + c.leaves.length - 1 > max) return false;
     // read by this chain; any other reader comes after it (it then reads the stored product),
     // or is a kernel of its own that nothing reads before the chain (it moves after the chain)
     const readers = [...consumers[l]!];
@@ -235,8 +237,7 @@ export function planGraph(traced: Graph): Plan {
     if (!steps.every((st) => !st.args.includes(l) || (!st.effect && [...consumers[st.out]!].every((m) => m > root)))) return false;
     // a reader computed in other chains too (a shared number) would find no product there
     const exclusive = (n: number): boolean => n === root || (consumers[n]!.size === 1 && exclusive([...consumers[n]!][0]!));
-    if (!readers.every((n) => !c.nodes.includes(n) || exclusive(n))) return false;
-    return sameShape(g.values[l]!.shape, g.values[root]!.shape) && src.args.length + c.leaves.length - 1 <= max;
+    return readers.every((n) => !c.nodes.includes(n) || exclusive(n));
   }
   // each value is released after the last step that reads it (never inputs, constants, outputs)
   const lastUse = new Map<number, number>();

@@ -2,7 +2,7 @@ import type { Storage } from '../../engine/backend.js';
 import type { Shape } from '../../engine/shape.js';
 import type { WebGpuBackend } from '../../engine/webgpu/backend.js';
 import type { Captured, GpuArg, Replayed } from '../../engine/webgpu/runtime.js';
-import type { FusedEpilogueAttrs } from './fused-epilogue.js';
+import { arity, type FusedEpilogueAttrs } from './fused-epilogue.js';
 import type { Step } from './plan.js';
 
 /**
@@ -41,7 +41,7 @@ export function runGpuStep(b: WebGpuBackend, s: Step & { replay?: StepReplay | n
 /** A fused epilogue's kernel that stores its product too: [the chain's values, the product]. */
 function withRaw(b: WebGpuBackend, s: Step, args: Storage[], shapes: Shape[]): Storage[] {
   const a = s.attrs as FusedEpilogueAttrs;
-  const n = a.base.args.length;
+  const n = arity(a);
   const outs = [b.allocate(s.op.name, s.shape), b.allocate(s.op.name, s.shape)];
   const gpu = (st: Storage, shape: Shape): GpuArg => ({ buffer: b.bufferOf(st), shape, size: st.size });
   const [out, raw] = outs.map((o) => gpu(o, s.shape));

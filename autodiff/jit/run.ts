@@ -1,6 +1,6 @@
 import type { Backend, Storage } from '../../engine/backend.js';
 import type { Shape } from '../../engine/shape.js';
-import type { FusedEpilogueAttrs } from './fused-epilogue.js';
+import { arity, chainInputs, type FusedEpilogueAttrs } from './fused-epilogue.js';
 import { fusedOp } from './fused.js';
 import { StateError, fmtShape } from '../../engine/errors.js';
 import { Tensor } from '../../engine/tensor.js';
@@ -87,9 +87,9 @@ const NONE: ReadonlySet<number> = new Set();
 function runStep(b: Backend, s: Step, args: Storage[], shapes: Shape[]): Storage[] {
   if (s.raw === undefined) return [b.run(s.op, args, shapes, s.attrs, s.shape)];
   const a = s.attrs as FusedEpilogueAttrs;
-  const n = a.base.args.length;
+  const n = arity(a);
   const raw = b.run(a.base, args.slice(0, n), shapes.slice(0, n), a.baseAttrs, s.shape);
-  const ins = [...args.slice(n, n + a.at), raw, ...args.slice(n + a.at)];
-  const inShapes = [...shapes.slice(n, n + a.at), s.shape, ...shapes.slice(n + a.at)];
+  const ins = chainInputs(a, raw, args.slice(n));
+  const inShapes = chainInputs(a, s.shape, shapes.slice(n));
   return [b.run(fusedOp, ins, inShapes, a.chain, s.shape), raw];
 }
