@@ -18,6 +18,10 @@ import { runGpuStep } from './replay.js';
 export function runPlan(plan: Plan, inputs: Tensor[], label: string, donated: ReadonlySet<number> = NONE): Tensor[] {
   const b = plan.backend;
   const slots: (Storage | null)[] = new Array(plan.count).fill(null);
+  for (const { id, tensor } of plan.consts) {
+    if (tensor.isDisposed) throw new StateError(`${label}: a tensor it captured ${fmtShape(tensor.shape)} was disposed`);
+    slots[id] = tensor.storage!;
+  }
   for (const { id, index } of plan.inputs) slots[id] = inputs[index]!.storage!;
   // a donated tensor is disposed after the last step that reads its storage, wherever given
   const lastRead = new Map<Tensor, number>();
@@ -30,12 +34,7 @@ export function runPlan(plan: Plan, inputs: Tensor[], label: string, donated: Re
   const dropAfter = new Map<number, Tensor[]>();
   for (const [t, k] of lastRead) dropAfter.set(k, [...(dropAfter.get(k) ?? []), t]);
   for (const t of dropAfter.get(-1) ?? []) t.dispose();
-  for (const { id, tensor } of plan.consts) {
-    if (tensor.isDisposed) throw new StateError(`${label}: a tensor it captured ${fmtShape(tensor.shape)} was disposed`);
-    slots[id] = tensor.storage!;
-  }
-  // storages this call made, and those of them not yet released (with repeats: an alias shares)
-  const owned: Storage[] = [];
+  // storages this call made and has not released (with repeats: an alias shares its input's)
   const live: Storage[] = [];
   const release = (v: number) => {
     live.splice(live.indexOf(slots[v]!), 1);
@@ -49,11 +48,9 @@ export function runPlan(plan: Plan, inputs: Tensor[], label: string, donated: Re
         const shapes = s.args.map((a) => plan.shapes[a]!);
         const [out, raw] = b instanceof WebGpuBackend ? runGpuStep(b, s, args, shapes) : runStep(b, s, args, shapes);
         slots[s.out] = out!;
-        owned.push(out!);
         live.push(out!);
         if (raw) {
           slots[s.raw!] = raw;
-          owned.push(raw);
           live.push(raw);
         }
       }
@@ -70,7 +67,7 @@ export function runPlan(plan: Plan, inputs: Tensor[], label: string, donated: Re
   const outs = plan.outputs.map((o) => {
     const storage = slots[o]!;
     // an output given twice, or one that is an input or constant, gets a handle of its own
-    if (given.has(o) || !owned.includes(storage)) b.retain(storage);
+    if (given.has(o) || !live.includes(storage)) b.retain(storage);
     given.add(o);
     return new Tensor(b, plan.shapes[o]!, storage, null);
   });
