@@ -238,6 +238,14 @@ function identitySeeds(like: Tensor[]): Tensor[] {
   });
 }
 
+/** The arguments of a Jacobian call checked: which are differentiated, and their leaves. */
+function jacobianArgs(who: string, opts: GradOptions | undefined, args: unknown[]) {
+  checkAlive(who, 'argument', args);
+  const argnums = argnumsOf(opts, args.length, who);
+  const { leaves: xs, regroupLeaves } = diffLeaves(args, argnums, who);
+  return { argnums, xs, regroupLeaves };
+}
+
 const offsets = (ts: Tensor[]) => ts.map((_, k) => ts.slice(0, k).reduce((a, t) => a + t.size, 0));
 
 /**
@@ -248,9 +256,7 @@ const offsets = (ts: Tensor[]) => ts.map((_, k) => ts.slice(0, k).reduce((a, t) 
 export function jacfwd(f: Fn, opts?: GradOptions) {
   checkGradOptions(f, opts, 'jacfwd');
   return (...args: any[]): any => {
-    checkAlive('jacfwd', 'argument', args);
-    const argnums = argnumsOf(opts, args.length, 'jacfwd');
-    const { leaves: xs, regroupLeaves } = diffLeaves(args, argnums, 'jacfwd');
+    const { argnums, xs, regroupLeaves } = jacobianArgs('jacfwd', opts, args);
     const seeds = identitySeeds(xs);
     const n = seeds[0]!.shape[0]!;
     const withArgs = (ps: unknown[]) => f(...args.map((a, i) => (argnums.includes(i) ? ps[argnums.indexOf(i)] : a)));
@@ -277,9 +283,7 @@ export function jacfwd(f: Fn, opts?: GradOptions) {
 export function jacrev(f: Fn, opts?: GradOptions) {
   checkGradOptions(f, opts, 'jacrev');
   return (...args: any[]): any => {
-    checkAlive('jacrev', 'argument', args);
-    const argnums = argnumsOf(opts, args.length, 'jacrev');
-    const { leaves: xs, regroupLeaves } = diffLeaves(args, argnums, 'jacrev');
+    const { argnums, xs, regroupLeaves } = jacobianArgs('jacrev', opts, args);
     const { level, leaves, outs, value } = record(f, args, argnums, 'jacrev');
     try {
       const seeds = identitySeeds(outs);

@@ -30,24 +30,25 @@ export function gaussianLogLikelihood(pred: Tensor, y: Tensor, noise: number | {
   return add(add(mul(mul(sum(square(r)), exp(mul(logSigma, -2))), -0.5), mul(logSigma, -y.size)), -0.5 * y.size * LOG_2PI);
 }
 
-/** Σ log N(θ | loc, scale²) over every scalar of a parameter tree. */
-export function gaussianLogPrior(params: unknown, scale = 1, loc = 0): Tensor {
-  const who = 'bayes.gaussianLogPrior';
+/** Σ f(θ − loc) over every scalar θ of a parameter tree, and their count. */
+function perScalar(who: string, params: unknown, scale: number, loc: number, f: (t: Tensor) => Tensor): { total: Tensor; n: number } {
   checkScale(who, 'scale', scale);
   const { tensors } = leavesOf(params, who, 'params');
   const n = tensors.reduce((s, t) => s + t.size, 0);
-  const ss = tensors.map((t) => sum(square(loc ? sub(t, loc) : t))).reduce((a, b) => add(a, b));
-  return add(mul(ss, -0.5 / (scale * scale)), -n * (Math.log(scale) + 0.5 * LOG_2PI));
+  const total = tensors.map((t) => sum(f(loc ? sub(t, loc) : t))).reduce((a, b) => add(a, b));
+  return { total, n };
+}
+
+/** Σ log N(θ | loc, scale²) over every scalar of a parameter tree. */
+export function gaussianLogPrior(params: unknown, scale = 1, loc = 0): Tensor {
+  const { total, n } = perScalar('bayes.gaussianLogPrior', params, scale, loc, square);
+  return add(mul(total, -0.5 / (scale * scale)), -n * (Math.log(scale) + 0.5 * LOG_2PI));
 }
 
 /** Σ log Laplace(θ | loc, scale) over every scalar of a parameter tree. */
 export function laplaceLogPrior(params: unknown, scale = 1, loc = 0): Tensor {
-  const who = 'bayes.laplaceLogPrior';
-  checkScale(who, 'scale', scale);
-  const { tensors } = leavesOf(params, who, 'params');
-  const n = tensors.reduce((s, t) => s + t.size, 0);
-  const sa = tensors.map((t) => sum(abs(loc ? sub(t, loc) : t))).reduce((a, b) => add(a, b));
-  return add(mul(sa, -1 / scale), -n * Math.log(2 * scale));
+  const { total, n } = perScalar('bayes.laplaceLogPrior', params, scale, loc, abs);
+  return add(mul(total, -1 / scale), -n * Math.log(2 * scale));
 }
 
 export interface LogPosteriorOptions {
