@@ -32,7 +32,7 @@ fn split(seed: u32, j: u32) -> u32 { return mix32(mix32(seed ^ 0x85ebca6bu) ^ mi
 export type RandomKind = 'uniform' | 'normal';
 
 /** params: n, values per key */
-const drawWgsl = (kind: RandomKind) => `${bindings(1)}
+const drawSource = (kind: RandomKind) => `${bindings(1)}
 ${generator}
 ${mainSignature} {
   ${flatIndex}
@@ -43,9 +43,12 @@ ${mainSignature} {
   out[i] = ${kind}(seed, i % per);
 }`;
 
+/** the two sources, built once (a dispatch then hashes no new string) */
+const drawWgsl: Record<RandomKind, string> = { uniform: drawSource('uniform'), normal: drawSource('normal') };
+
 /** out[..., j] = value j of the stream of key[...]: keys [K, 2], `per` values each. */
 export function launchRandom(rt: GpuRuntime, kind: RandomKind, key: GpuArg, out: GpuArg, per: number): void {
-  rt.dispatch({ wgsl: drawWgsl(kind), inputs: [key.buffer], outputs: [out.buffer], params: [out.size, per], workgroups: rt.grid(out.size, WG), label: `random ${kind}` });
+  rt.dispatch({ wgsl: drawWgsl[kind], inputs: [key.buffer], outputs: [out.buffer], params: [out.size, per], workgroups: rt.grid(out.size, WG), label: `random ${kind}` });
 }
 
 /** params: n (output values), children per key */
